@@ -1,0 +1,9 @@
+// Everything public, in one include.
+#pragma once
+
+#include <alguna/contract/error.hpp>
+#include <alguna/contract/formats.hpp>
+#include <alguna/contract/json.hpp>
+#include <alguna/contract/report.hpp>
+#include <alguna/contract/validator.hpp>
+#include <alguna/contract/version.hpp>
