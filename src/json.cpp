@@ -1,5 +1,6 @@
 #include <alguna/contract/json.hpp>
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -244,6 +245,16 @@ ParseResult parse_json(std::string_view text, const ParseLimits& limits,
     if (first == text.size()) {
       result.errors.push_back(make_violation("syntax", "the document is empty",
                                              position_of(text, 0, first_line)));
+      return result;
+    }
+
+    // nlohmann's lexer takes a NUL byte for the end of input and would quietly drop the rest.
+    // A raw NUL is never valid JSON (RFC 8259 section 7: control characters must be escaped).
+    if (const void* nul = std::memchr(text.data(), 0, text.size())) {
+      const auto offset = static_cast<std::size_t>(static_cast<const char*>(nul) - text.data());
+      result.errors.push_back(make_violation(
+          "syntax", "a NUL byte; control characters must be escaped as \\u0000 inside strings",
+          position_of(text, offset, first_line)));
       return result;
     }
 

@@ -679,9 +679,10 @@ Report Validator::validate(Target target, const json& document, const ValidateOp
   }
 }
 
-Report Validator::validate_text(Target target, std::string_view text, const ValidateOptions& options) const noexcept {
+Report Validator::validate_text(Target target, std::string_view text, const ValidateOptions& options,
+                               std::size_t first_line) const noexcept {
   try {
-    ParseResult parsed = parse_json(text, impl_->config.limits);
+    ParseResult parsed = parse_json(text, impl_->config.limits, first_line);
     if (!parsed.document) {
       Report report;
       report.valid = false;

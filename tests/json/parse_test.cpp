@@ -63,3 +63,18 @@ TEST_CASE("escape_pointer_token follows RFC 6901", "[json]") {
   CHECK(escape_pointer_token("a/b~c") == "a~1b~0c");
   CHECK(escape_pointer_token("") == "");
 }
+
+TEST_CASE("parse_json: a NUL byte is a syntax error, not the end of the input", "[json]") {
+  // nlohmann's lexer stops at NUL; "{}\0junk" must not pass as "{}".
+  for (const std::string& text : {std::string("{}\0junk", 7), std::string("{}\0", 3),
+                                 std::string("{\"a\": \"x\0\"}", 11), std::string("\0", 1)}) {
+    const ParseResult result = parse_json(text);
+    REQUIRE_FALSE(result.document);
+    REQUIRE(result.errors.size() == 1);
+    CHECK(result.errors[0].keyword == "syntax");
+    CHECK_THAT(result.errors[0].message, Catch::Contains("NUL"));
+  }
+  const ParseResult located = parse_json(std::string("[1,\n2\0]", 7));
+  CHECK(located.errors[0].line == 2);
+  CHECK(located.errors[0].column == 2);
+}

@@ -126,3 +126,11 @@ TEST_CASE("the size limit refuses big documents before parsing", "[validator][ba
   const Violation v = only_error(report, "", "size");
   CHECK(v.message == "the document is 212 bytes, more than the limit of 100");
 }
+
+TEST_CASE("validate_text counts syntax lines from first_line (JSONL)", "[validator][bad-input]") {
+  const Report report = shared_validator().validate_text(Target::update_request, "{\"name\": }", {}, 41);
+  const Violation v = only_error(report, "", "syntax");
+  CHECK(v.line == 41);
+  CHECK(v.column == 10);
+  CHECK_THAT(v.message, Catch::StartsWith("line 41, column 10: "));
+}

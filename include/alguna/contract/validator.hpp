@@ -50,8 +50,9 @@ class Validator {
                   const ValidateOptions& options = {}) const noexcept;
 
   // Parses with the limits given at creation (depth, size, duplicate keys), then validates.
-  Report validate_text(Target target, std::string_view text,
-                       const ValidateOptions& options = {}) const noexcept;
+  // Syntax positions count lines from `first_line` (for a document taken from a JSONL file).
+  Report validate_text(Target target, std::string_view text, const ValidateOptions& options = {},
+                       std::size_t first_line = 1) const noexcept;
 
   // A fast yes/no that stops at the first failure and builds no messages.
   bool is_valid(Target target, const nlohmann::json& document,

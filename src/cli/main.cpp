@@ -1,0 +1,60 @@
+// alguna-contract: contract-testing for Alguna's PATCH /customers/{id}. This file only wires the
+// subcommands together; each one lives in its own <name>_command.cpp (see commands.hpp).
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include <alguna/contract/version.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+
+namespace {
+
+std::string version_text() {
+  using namespace alguna::contract;
+  return std::string("alguna-contract ") + library_version() + " (Alguna API " + api_version + ")";
+}
+
+int run(int argc, char** argv) {
+  using namespace alguna::contract::cli;
+
+  CLI::App app{std::string("Contract-testing kit for Alguna's PATCH /customers/{id} (API ") +
+                   alguna::contract::api_version + ")",
+               "alguna-contract"};
+  app.set_version_flag("--version", version_text(), "Print the version and exit");
+  app.require_subcommand(0, 1);
+  app.footer(exit_codes_help());
+
+  ValidateArgs validate_args;
+  CLI::App* validate = setup_validate(app, validate_args);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version end up here too, with exit code 0.
+    return app.exit(e) == 0 ? exit_valid : exit_usage;
+  }
+
+  if (validate->parsed()) return run_validate(validate_args);
+
+  std::cerr << app.help();
+  return exit_usage;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cout.flush();
+    std::cerr << "alguna-contract: internal error: " << e.what() << '\n';
+  } catch (...) {
+    std::cout.flush();
+    std::cerr << "alguna-contract: internal error: unknown exception\n";
+  }
+  return alguna::contract::cli::exit_usage;
+}
