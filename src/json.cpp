@@ -76,7 +76,8 @@ bool is_json_whitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c
 
 // Builds the DOM like nlohmann's own SAX DOM parser, and also: refuses nesting beyond the
 // limit (before anything recursive can see the document) and reports duplicate object keys,
-// which nlohmann would otherwise resolve silently in favour of the last one.
+// which nlohmann would otherwise resolve silently in favour of the last one. Pointers are only
+// built when a duplicate turns up: the common case pays for nothing.
 class BoundedDomBuilder {
  public:
   using number_integer_t = json::number_integer_t;
@@ -87,25 +88,20 @@ class BoundedDomBuilder {
 
   explicit BoundedDomBuilder(std::size_t max_depth) : max_depth_(max_depth) {}
 
-  bool null() { return add(json(nullptr)); }
-  bool boolean(bool value) { return add(json(value)); }
-  bool number_integer(number_integer_t value) { return add(json(value)); }
-  bool number_unsigned(number_unsigned_t value) { return add(json(value)); }
-  bool number_float(number_float_t value, const string_t& /*text*/) { return add(json(value)); }
-  bool string(string_t& value) { return add(json(std::move(value))); }
-  bool binary(binary_t& value) { return add(json::binary(std::move(value))); }
+  bool null() { return place(json(nullptr)) != nullptr; }
+  bool boolean(bool value) { return place(json(value)) != nullptr; }
+  bool number_integer(number_integer_t value) { return place(json(value)) != nullptr; }
+  bool number_unsigned(number_unsigned_t value) { return place(json(value)) != nullptr; }
+  bool number_float(number_float_t value, const string_t& /*text*/) { return place(json(value)) != nullptr; }
+  bool string(string_t& value) { return place(json(std::move(value))) != nullptr; }
+  bool binary(binary_t& value) { return place(json::binary(std::move(value))) != nullptr; }
 
-  bool start_object(std::size_t /*size*/) { return open(json::object()); }
-  bool start_array(std::size_t /*size*/) { return open(json::array()); }
+  bool start_object(std::size_t /*size*/) { return open(json::value_t::object); }
+  bool start_array(std::size_t /*size*/) { return open(json::value_t::array); }
   bool end_object() { return close(); }
   bool end_array() { return close(); }
 
   bool key(string_t& name) {
-    json& object = *stack_.back().node;
-    if (object.contains(name)) {
-      // Reported; the value that follows then replaces the first one, as nlohmann would.
-      duplicates_.push_back(pointer_of_child(escape_pointer_token(name)));
-    }
     pending_key_ = std::move(name);
     return true;
   }
@@ -130,47 +126,54 @@ class BoundedDomBuilder {
  private:
   struct Frame {
     json* node;
-    std::string token;  // the escaped reference token that leads to `node` from its parent
+    const std::string* key;  // the member name that leads here; nullptr in an array or at the root
   };
 
-  std::string pointer_of_child(const std::string& child_token) const {
+  // RFC 6901 pointer of the member `key` of the innermost open object.
+  std::string pointer_of_member(const std::string& key) const {
     std::string pointer;
-    for (std::size_t i = 1; i < stack_.size(); ++i) pointer += "/" + stack_[i].token;
-    return pointer + "/" + child_token;
+    for (std::size_t i = 1; i < stack_.size(); ++i) {
+      pointer += '/';
+      if (stack_[i].key != nullptr) {
+        pointer += escape_pointer_token(*stack_[i].key);
+      } else {
+        pointer += std::to_string(stack_[i - 1].node->size() - 1);  // it is the last element
+      }
+    }
+    return pointer + "/" + escape_pointer_token(key);
   }
 
-  // Places `value` where the parser is, returning where it went.
-  json* place(json&& value, std::string* token) {
+  // Places `value` where the parser is and returns it, with the member name that leads to it.
+  json* place(json&& value, const std::string** key = nullptr) {
     if (stack_.empty()) {
       root_ = std::move(value);
       return &root_;
     }
     json& parent = *stack_.back().node;
     if (parent.is_array()) {
-      *token = std::to_string(parent.size());
-      parent.push_back(std::move(value));
-      return &parent.back();
+      auto& array = parent.get_ref<json::array_t&>();
+      array.push_back(std::move(value));
+      return &array.back();
     }
-    *token = escape_pointer_token(pending_key_);
-    json& slot = parent[pending_key_];
-    slot = std::move(value);
-    return &slot;
+    auto& object = parent.get_ref<json::object_t&>();
+    // try_emplace leaves its arguments alone when the key exists.
+    auto [it, inserted] = object.try_emplace(std::move(pending_key_), std::move(value));
+    if (!inserted) {
+      duplicates_.push_back(pointer_of_member(it->first));
+      it->second = std::move(value);  // the last one wins, as in nlohmann
+    }
+    if (key != nullptr) *key = &it->first;
+    return &it->second;
   }
 
-  bool add(json&& value) {
-    std::string token;
-    place(std::move(value), &token);
-    return true;
-  }
-
-  bool open(json&& container) {
+  bool open(json::value_t type) {
     if (stack_.size() >= max_depth_) {
       depth_exceeded_ = true;
       return false;
     }
-    std::string token;
-    json* node = place(std::move(container), &token);
-    stack_.push_back({node, std::move(token)});
+    const std::string* key = nullptr;
+    json* node = place(json(type), &key);
+    stack_.push_back({node, key});
     return true;
   }
 

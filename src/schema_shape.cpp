@@ -19,18 +19,22 @@ bool is_index(const std::string& token) {
                                        [](char c) { return c >= '0' && c <= '9'; });
 }
 
-bool mark_case_insensitive_below(Shape* shape, std::set<const Shape*>& visiting) {
-  if (!visiting.insert(shape).second) return shape->has_case_insensitive_below;
-  bool below = shape->case_insensitive_keys;
-  for (auto& entry : shape->properties) {
-    below |= mark_case_insensitive_below(const_cast<Shape*>(entry.second), visiting);
+// Fills the *_below flags, which depend on everything reachable from a shape.
+void mark_below(Shape* shape, std::set<const Shape*>& visiting) {
+  if (!visiting.insert(shape).second) return;
+  bool case_insensitive = shape->case_insensitive_keys;
+  bool open = shape->described && !shape->closed && shape->additional == nullptr;
+  std::vector<const Shape*> children;
+  for (auto& entry : shape->properties) children.push_back(entry.second);
+  if (shape->items) children.push_back(shape->items);
+  if (shape->additional) children.push_back(shape->additional);
+  for (const Shape* child : children) {
+    mark_below(const_cast<Shape*>(child), visiting);
+    case_insensitive |= child->has_case_insensitive_below;
+    open |= child->open_below;
   }
-  if (shape->items) below |= mark_case_insensitive_below(const_cast<Shape*>(shape->items), visiting);
-  if (shape->additional) {
-    below |= mark_case_insensitive_below(const_cast<Shape*>(shape->additional), visiting);
-  }
-  shape->has_case_insensitive_below = below;
-  return below;
+  shape->has_case_insensitive_below = case_insensitive;
+  shape->open_below = open;
 }
 
 }  // namespace
@@ -112,7 +116,7 @@ Result<std::unique_ptr<ShapeGraph>> ShapeGraph::build(const json& bundle) {
       graph->roots_.emplace(name, shape);
     }
     std::set<const Shape*> visiting;
-    for (Shape& shape : graph->pool_) mark_case_insensitive_below(&shape, visiting);
+    for (Shape& shape : graph->pool_) mark_below(&shape, visiting);
   } catch (const std::exception& e) {
     return Error{Errc::schema_invalid, std::string("resolving the schemas failed: ") + e.what()};
   }

@@ -26,6 +26,9 @@ struct Shape {
   bool described = false;             // declares properties: unknown ones are worth a warning
   bool case_insensitive_keys = false;  // x-case-insensitive-keys (HTTP header names)
   bool has_case_insensitive_below = false;
+  // Some object here or below is described but open: valid documents may still hold unknown
+  // fields worth a warning.
+  bool open_below = false;
 
   // The first node's value of `keyword`, or nullptr.
   const nlohmann::json* find(const char* keyword) const;

@@ -331,8 +331,16 @@ struct Validator::Impl {
                          Canonical& out) const;
   Violation describe(const valijson::ValidationResults::Error& error, const json& document,
                      const Shape* root) const;
-  void report_unknown_fields(Target target, const json& node, const Shape* shape,
-                             const std::string& pointer, bool lenient, Report& report) const;
+  struct PathPart {
+    const std::string* name;  // nullptr for an array index
+    std::size_t index;
+  };
+  using PathStack = std::vector<PathPart>;
+  static std::string pointer_of(const PathStack& path);
+  void report_unknown_fields(Target target, const json& node, const Shape* shape, PathStack& path,
+                             bool lenient, Report& report) const;
+  void report_unknown_field(Target target, const std::string& name, const Shape* shape,
+                            std::string pointer, bool lenient, Report& report) const;
 };
 
 namespace {
@@ -539,59 +547,71 @@ Violation Validator::Impl::describe(const valijson::ValidationResults::Error& er
 
 // Every member the schemas do not declare: an error where the object is closed (requests),
 // a warning where it is open but described (responses may gain fields), and in lenient mode
-// always a warning.
+// always a warning. The walk keeps the path as references and writes a pointer only to report.
 void Validator::Impl::report_unknown_fields(Target target, const json& node, const Shape* shape,
-                                            const std::string& pointer, bool lenient,
-                                            Report& report) const {
+                                            PathStack& path, bool lenient, Report& report) const {
   if (shape == nullptr) return;
   if (node.is_array()) {
     if (shape->items == nullptr) return;
-    for (std::size_t i = 0; i < node.size(); ++i) {
-      report_unknown_fields(target, node[i], shape->items, pointer + "/" + std::to_string(i), lenient, report);
+    const auto& array = node.get_ref<const json::array_t&>();
+    for (std::size_t i = 0; i < array.size(); ++i) {
+      path.push_back({nullptr, i});
+      report_unknown_fields(target, array[i], shape->items, path, lenient, report);
+      path.pop_back();
     }
     return;
   }
   if (!node.is_object()) return;
-  for (const auto& [name, value] : node.items()) {
-    const std::string member = pointer + "/" + escape_pointer_token(name);
+  for (const auto& [name, value] : node.get_ref<const json::object_t&>()) {
+    path.push_back({&name, 0});
     auto declared = shape->properties.find(name);
     if (declared != shape->properties.end()) {
-      report_unknown_fields(target, value, declared->second, member, lenient, report);
-      continue;
+      report_unknown_fields(target, value, declared->second, path, lenient, report);
+    } else if (shape->additional != nullptr) {
+      report_unknown_fields(target, value, shape->additional, path, lenient, report);
+    } else if (shape->closed || shape->described) {
+      report_unknown_field(target, name, shape, pointer_of(path), lenient, report);
     }
-    if (shape->additional != nullptr) {
-      report_unknown_fields(target, value, shape->additional, member, lenient, report);
-      continue;
-    }
-    if (!shape->closed && !shape->described) continue;
+    path.pop_back();
+  }
+}
 
-    std::string message = "unknown field \"" + detail::shorten(name) + "\"";
-    // A field the Customer has but the update body lacks is read-only (readOnly in customer.schema.json).
-    const Shape* customer = roots[index_of(Target::customer)];
-    const Shape* body = roots[index_of(Target::update_request)];
-    const bool is_body = shape == body ||
-                         (target == Target::request && shape == shapes->at(roots[index_of(Target::request)], {"body"}));
-    bool read_only = false;
-    if (is_body && customer != nullptr) {
-      if (auto it = customer->properties.find(name); it != customer->properties.end()) {
-        const json* flag = it->second->find("readOnly");
-        read_only = flag != nullptr && *flag == true;
-      }
-    }
-    if (read_only) {
-      message += ": it is read-only in the Customer and cannot be updated";
-    } else {
-      std::vector<std::string> names;
-      for (const auto& entry : shape->properties) names.push_back(entry.first);
-      if (auto suggestion = closest(name, names, 2)) message += " (did you mean \"" + *suggestion + "\"?)";
-    }
-    Violation violation{member, "additionalProperties", std::move(message), 0, 0};
-    if (shape->closed && !lenient) {
-      report.errors.push_back(std::move(violation));
-    } else {
-      report.warnings.push_back(std::move(violation));
+void Validator::Impl::report_unknown_field(Target target, const std::string& name, const Shape* shape,
+                                           std::string pointer, bool lenient, Report& report) const {
+  std::string message = "unknown field \"" + detail::shorten(name) + "\"";
+  // A field the Customer has but the update body lacks is read-only (readOnly in customer.schema.json).
+  const Shape* customer = roots[index_of(Target::customer)];
+  const bool is_body = shape == roots[index_of(Target::update_request)] ||
+                       (target == Target::request && shape == shapes->at(roots[index_of(Target::request)], {"body"}));
+  bool read_only = false;
+  if (is_body && customer != nullptr) {
+    if (auto it = customer->properties.find(name); it != customer->properties.end()) {
+      const json* flag = it->second->find("readOnly");
+      read_only = flag != nullptr && *flag == true;
     }
   }
+  if (read_only) {
+    message += ": it is read-only in the Customer and cannot be updated";
+  } else {
+    std::vector<std::string> names;
+    for (const auto& entry : shape->properties) names.push_back(entry.first);
+    if (auto suggestion = closest(name, names, 2)) message += " (did you mean \"" + *suggestion + "\"?)";
+  }
+  Violation violation{std::move(pointer), "additionalProperties", std::move(message), 0, 0};
+  if (shape->closed && !lenient) {
+    report.errors.push_back(std::move(violation));
+  } else {
+    report.warnings.push_back(std::move(violation));
+  }
+}
+
+std::string Validator::Impl::pointer_of(const PathStack& path) {
+  std::string pointer;
+  for (const PathPart& part : path) {
+    pointer += '/';
+    pointer += part.name != nullptr ? escape_pointer_token(*part.name) : std::to_string(part.index);
+  }
+  return pointer;
 }
 
 Report Validator::Impl::validate(Target target, const json& original, const ValidateOptions& options) const {
@@ -613,7 +633,12 @@ Report Validator::Impl::validate(Target target, const json& original, const Vali
     Violation violation = describe(error, document, root);
     if (seen.insert({violation.path, violation.message}).second) report.errors.push_back(std::move(violation));
   }
-  report_unknown_fields(target, document, root, "", options.lenient, report);
+  // When the strict schemas accept the document and every object they describe is closed,
+  // there can be no unknown field: skip the walk.
+  if (!schema_valid || options.lenient || (root != nullptr && root->open_below)) {
+    PathStack path;
+    report_unknown_fields(target, document, root, path, options.lenient, report);
+  }
   // A value of the wrong type also fails its enum, format or bounds; only the type is the news.
   std::set<std::string> mistyped;
   for (const auto& violation : report.errors) {
