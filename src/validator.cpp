@@ -148,6 +148,8 @@ const char* schema_file(Target target) {
   return "";
 }
 
+constexpr std::size_t kMaxSupportedDepth = 1000;
+
 constexpr std::array<Target, 4> kTargets = {Target::update_request, Target::customer, Target::error,
                                             Target::request};
 
@@ -285,6 +287,37 @@ bool is_parent_noise(const std::string& description) {
   });
 }
 
+// True when `document` nests deeper than `max_depth`. Iterative: valijson, our walks and
+// nlohmann's dump() recurse, so a deep document built in code (not parsed by parse_json, which
+// has the limit) must be stopped before any of them sees it.
+bool deeper_than(const json& document, std::size_t max_depth) {
+  std::vector<std::pair<const json*, std::size_t>> pending{{&document, 1}};
+  while (!pending.empty()) {
+    const auto [node, depth] = pending.back();
+    pending.pop_back();
+    if (!node->is_structured()) continue;
+    if (depth > max_depth) return true;
+    if (node->is_object()) {
+      for (const auto& member : node->get_ref<const json::object_t&>()) {
+        if (member.second.is_structured()) pending.emplace_back(&member.second, depth + 1);
+      }
+    } else {
+      for (const auto& element : node->get_ref<const json::array_t&>()) {
+        if (element.is_structured()) pending.emplace_back(&element, depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
+Report too_deep(std::size_t max_depth) {
+  Report report;
+  report.valid = false;
+  report.errors.push_back(
+      Violation{"", "depth", "nesting deeper than " + std::to_string(max_depth) + " levels", 0, 0});
+  return report;
+}
+
 }  // namespace
 
 const char* target_name(Target target) noexcept {
@@ -364,8 +397,13 @@ Result<std::unique_ptr<valijson::Schema>> compile(const json& bundle, const std:
 
 Result<Validator> Validator::create(const ValidatorOptions& options) noexcept {
   try {
-    if (options.limits.max_bytes == 0 || options.limits.max_depth == 0) {
-      return Error{Errc::invalid_argument, "parse limits must be positive"};
+    if (options.limits.max_bytes == 0) {
+      return Error{Errc::invalid_argument, "the size limit must be positive"};
+    }
+    // valijson recurses per level and crashes near 8,000 (DEPENDENCY-NOTES.md).
+    if (options.limits.max_depth == 0 || options.limits.max_depth > kMaxSupportedDepth) {
+      return Error{Errc::invalid_argument,
+                   "the depth limit must be from 1 to " + std::to_string(kMaxSupportedDepth)};
     }
     auto files = detail::load_schema_files(options.schema_dir);
     if (!files) return files.error();
@@ -696,6 +734,7 @@ Report internal_failure(const char* what) {
 
 Report Validator::validate(Target target, const json& document, const ValidateOptions& options) const noexcept {
   try {
+    if (deeper_than(document, impl_->config.limits.max_depth)) return too_deep(impl_->config.limits.max_depth);
     return impl_->validate(target, document, options);
   } catch (const std::exception& e) {
     return internal_failure(e.what());
@@ -729,6 +768,7 @@ Report Validator::validate_text(Target target, std::string_view text, const Vali
 
 bool Validator::is_valid(Target target, const json& document, const ValidateOptions& options) const noexcept {
   try {
+    if (deeper_than(document, impl_->config.limits.max_depth)) return false;
     return impl_->is_valid(target, document, options);
   } catch (...) {
     return false;

@@ -134,3 +134,24 @@ TEST_CASE("validate_text counts syntax lines from first_line (JSONL)", "[validat
   CHECK(v.column == 10);
   CHECK_THAT(v.message, Catch::StartsWith("line 41, column 10: "));
 }
+
+TEST_CASE("a 100,000-deep document built in code is refused, not recursed into", "[validator][bad-input]") {
+  nlohmann::json deep = nlohmann::json::object();
+  nlohmann::json* innermost = &deep;
+  for (int i = 0; i < 100000; ++i) {
+    (*innermost)["name"] = nlohmann::json::object();
+    innermost = &(*innermost)["name"];
+  }
+  const Report report = shared_validator().validate(Target::update_request, deep);
+  const Violation v = only_error(report, "", "depth");
+  CHECK(v.message == "nesting deeper than 64 levels");
+  CHECK_FALSE(shared_validator().is_valid(Target::update_request, deep));
+  // Exactly at the limit it is validated as usual.
+  nlohmann::json at_limit = nlohmann::json::array();
+  nlohmann::json* inner = &at_limit;
+  for (int i = 1; i < 64; ++i) {
+    inner->push_back(nlohmann::json::array());
+    inner = &inner->back();
+  }
+  CHECK(only_error(shared_validator().validate(Target::update_request, at_limit), "", "type").keyword == "type");
+}

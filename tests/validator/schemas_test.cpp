@@ -140,11 +140,19 @@ TEST_CASE("operational failures are errors with a code, not exceptions", "[schem
     CHECK_THAT(error.message, Catch::Contains("uuid"));
   }
   SECTION("bad limits") {
+    for (const std::size_t depth : {std::size_t{0}, std::size_t{1001}, std::size_t{100000}}) {
+      ValidatorOptions options;
+      options.limits.max_depth = depth;
+      auto created = Validator::create(options);
+      REQUIRE_FALSE(created);
+      CHECK(created.error().code == Errc::invalid_argument);
+      CHECK(created.error().message == "the depth limit must be from 1 to 1000");
+    }
     ValidatorOptions options;
-    options.limits.max_depth = 0;
-    auto created = Validator::create(options);
-    REQUIRE_FALSE(created);
-    CHECK(created.error().code == Errc::invalid_argument);
+    options.limits.max_depth = 1000;
+    CHECK(Validator::create(options));
+    options.limits.max_bytes = 0;
+    CHECK(Validator::create(options).error().code == Errc::invalid_argument);
   }
 }
 
