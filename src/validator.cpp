@@ -144,14 +144,15 @@ const char* schema_file(Target target) {
     case Target::customer: return "customer.schema.json";
     case Target::error: return "error.schema.json";
     case Target::request: return "update-customer-request.schema.json";
+    case Target::headers: return "update-customer-headers.schema.json";
   }
   return "";
 }
 
 constexpr std::size_t kMaxSupportedDepth = 1000;
 
-constexpr std::array<Target, 4> kTargets = {Target::update_request, Target::customer, Target::error,
-                                            Target::request};
+constexpr std::array<Target, 5> kTargets = {Target::update_request, Target::customer, Target::error,
+                                            Target::request, Target::headers};
 
 std::size_t index_of(Target target) { return static_cast<std::size_t>(target); }
 
@@ -326,6 +327,7 @@ const char* target_name(Target target) noexcept {
     case Target::customer: return "customer";
     case Target::error: return "error";
     case Target::request: return "request";
+    case Target::headers: return "headers";
   }
   return "";
 }

@@ -23,7 +23,7 @@ namespace alguna::contract::cli {
 namespace {
 
 constexpr Target all_targets[] = {Target::update_request, Target::customer, Target::error,
-                                  Target::request};
+                                  Target::request, Target::headers};
 
 std::string target_list() {
   std::string list;

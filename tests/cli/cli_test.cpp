@@ -60,7 +60,7 @@ TEST_CASE("help: validate --help explains inputs and exit codes", "[cli]") {
   const auto result = run_cli({"validate", "--help"});
   CHECK(result.exit_code == 0);
   for (const char* text : {"--format", "--quiet", "--lenient", "--jsonl", "--schemas",
-                           "--max-depth", "--max-bytes", "update-request, customer, error, request",
+                           "--max-depth", "--max-bytes", "update-request, customer, error, request, headers",
                            "blank lines", "Exit codes:", "  2  usage error"}) {
     INFO(text);
     CHECK(result.out.find(text) != std::string::npos);
@@ -81,7 +81,7 @@ TEST_CASE("usage errors exit with 2", "[cli]") {
     CHECK(result.out.empty());
     CHECK(result.err ==
           "alguna-contract: unknown target \"invoice\"; the targets are: update-request, customer, "
-          "error, request\n");
+          "error, request, headers\n");
   }
   SECTION("missing target") {
     const auto result = run_cli({"validate"});

@@ -165,3 +165,15 @@ TEST_CASE("the request document itself is closed", "[validator][request]") {
   CHECK(only_error(check(Target::request, request), "/bdoy", "additionalProperties").message ==
         "unknown field \"bdoy\" (did you mean \"body\"?)");
 }
+
+TEST_CASE("headers alone: Authorization and Alguna-Version required, Content-Type optional", "[validator][headers]") {
+  const json headers = {{"authorization", std::string("Bearer ") + kApiKey}, {"Alguna-Version", "2026-04-01"}};
+  require_valid(check(Target::headers, headers));
+  json without_version = headers;
+  without_version.erase("Alguna-Version");
+  CHECK(only_error(check(Target::headers, without_version), "", "required").message ==
+        "missing required header \"Alguna-Version\"");
+  json bad_type = headers;
+  bad_type["Content-Type"] = "text/html";
+  only_error(check(Target::headers, bad_type), "/Content-Type", "format");
+}

@@ -22,9 +22,11 @@ enum class Target {
   error,           // an error body {status, detail} (schemas/error.schema.json)
   request,         // a whole HTTP request {method, path, headers, body}
                    // (schemas/update-customer-request.schema.json)
+  headers,         // request headers alone, as an object of name -> value
+                   // (schemas/update-customer-headers.schema.json; Content-Type optional)
 };
 
-// "update-request", "customer", "error", "request", and back.
+// "update-request", "customer", "error", "request", "headers", and back.
 const char* target_name(Target target) noexcept;
 std::optional<Target> target_from_name(std::string_view name) noexcept;
 
