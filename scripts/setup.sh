@@ -8,8 +8,11 @@ build_dir="${ALGUNA_CONTRACT_BUILD_DIR:-$repo_root/build}"
 
 # The Debian packages every build needs. libvalijson-dev pulls in Qt, Poco, yaml-cpp, jsoncpp,
 # picojson and rapidjson headers for its other adapters; we install it anyway (see README).
+# libcpp-httplib-dev is the mock server's HTTP(S) library (it pulls in libssl-dev); openssl (the
+# command) makes the throwaway certificates of the TLS tests.
 base_packages=(cmake ninja-build g++ pkg-config iso-codes
-               nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev)
+               nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev
+               libcpp-httplib-dev openssl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

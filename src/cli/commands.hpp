@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -28,5 +29,24 @@ struct ValidateArgs {
 
 CLI::App* setup_validate(CLI::App& app, ValidateArgs& args);
 int run_validate(const ValidateArgs& args);
+
+// alguna-contract serve [--host H] [--port P] [--fixtures FILE] [--api-key KEY]... [--tls-cert FILE
+// --tls-key FILE] [--latency-ms N] [--fault-rate P] [--seed N] [--max-body-bytes N]
+struct ServeArgs {
+  std::string host = "127.0.0.1";
+  int port = 0;
+  std::string fixtures;               // empty: the default customer
+  std::vector<std::string> api_keys;  // empty: any well-formed Bearer key
+  std::string tls_cert;
+  std::string tls_key;
+  std::int64_t latency_ms = 0;
+  double fault_rate = 0.0;
+  std::uint64_t seed = 0;
+  std::size_t max_body_bytes = 1024 * 1024;
+};
+
+CLI::App* setup_serve(CLI::App& app, ServeArgs& args);
+// Runs until SIGINT or SIGTERM.
+int run_serve(const ServeArgs& args);
 
 }  // namespace alguna::contract::cli

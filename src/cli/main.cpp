@@ -30,15 +30,26 @@ int run(int argc, char** argv) {
 
   ValidateArgs validate_args;
   CLI::App* validate = setup_validate(app, validate_args);
+  ServeArgs serve_args;
+  CLI::App* serve = setup_serve(app, serve_args);
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    // CLI11 lists the unexpected arguments, which after a mistyped option may be an API key.
+    if (serve->parsed()) {
+      std::cerr << "alguna-contract serve: unexpected arguments (not repeated here: they may hold an "
+                   "API key); see alguna-contract serve --help\n";
+      return exit_usage;
+    }
+    return app.exit(e) == 0 ? exit_valid : exit_usage;
   } catch (const CLI::ParseError& e) {
     // --help and --version end up here too, with exit code 0.
     return app.exit(e) == 0 ? exit_valid : exit_usage;
   }
 
   if (validate->parsed()) return run_validate(validate_args);
+  if (serve->parsed()) return run_serve(serve_args);
 
   std::cerr << app.help();
   return exit_usage;

@@ -21,7 +21,7 @@ std::vector<nlohmann::json> json_lines(const cli_test::RunResult& result) {
 
 }  // namespace
 
-TEST_CASE("JSONL: sources name the file line; blank lines are skipped", "[cli][jsonl]") {
+TEST_CASE("JSONL: sources name the file line, blank lines are skipped", "[cli][jsonl]") {
   TempDir dir;
   const std::string path = dir / "requests.jsonl";
   write_file(path,

@@ -42,7 +42,7 @@ TEST_CASE("parse_json: the size limit", "[json]") {
   CHECK(big.errors[0].keyword == "size");
 }
 
-TEST_CASE("parse_json: duplicate keys are reported with escaped pointers; the last value is kept", "[json]") {
+TEST_CASE("parse_json: duplicate keys are reported with escaped pointers, the last value is kept", "[json]") {
   const ParseResult result = parse_json(R"({"a/b": {"c~d": 1, "c~d": 2}, "x": [{"k": 1, "k": 2}]})");
   REQUIRE(result.document);
   REQUIRE(result.errors.size() == 2);

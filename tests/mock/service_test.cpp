@@ -228,7 +228,7 @@ TEST_CASE("422: every violation listed as {path, message}, detail naming the fir
   expect_status(service.handle(patch("/customers/cust_nope", {{"name", "x"}})), 404);
 }
 
-TEST_CASE("PATCH changes only the fields provided; null leaves a field unchanged", "[mock][patch]") {
+TEST_CASE("PATCH changes only the fields provided, null leaves a field unchanged", "[mock][patch]") {
   ManualClock clock;
   MockOptions options;
   options.clock = clock.clock();
@@ -274,7 +274,7 @@ TEST_CASE("aliases and billing_address replace the whole value", "[mock][patch]"
   CHECK(cleared["aliases"] == json::array());
 }
 
-TEST_CASE("contacts replace the list; existing ids are kept, others get fresh ones", "[mock][patch]") {
+TEST_CASE("contacts replace the list, existing ids are kept, others get fresh ones", "[mock][patch]") {
   const MockService service = make();
   const json body = {{"contacts",
                       {{{"id", "cont_abc123"}, {"email", "john.doe@example.com"}},
@@ -368,7 +368,7 @@ TEST_CASE("idempotency keys are scoped per API key", "[mock][idempotency]") {
   CHECK(service.customer("cust_abc123")->at("name") == "From B");
 }
 
-TEST_CASE("idempotency: a refused request leaves the key free; the store is bounded", "[mock][idempotency]") {
+TEST_CASE("idempotency: a refused request leaves the key free, the store is bounded", "[mock][idempotency]") {
   MockOptions options;
   options.idempotency_capacity = 3;
   const MockService service = make(options);

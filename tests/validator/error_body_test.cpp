@@ -36,7 +36,7 @@ TEST_CASE("an integer beyond 64 bits gives a verdict, not a crash", "[validator]
   CHECK(report.errors[0].keyword == "type");
 }
 
-TEST_CASE("detail is a non-empty string; extra fields are warnings", "[validator][error]") {
+TEST_CASE("detail is a non-empty string, extra fields are warnings", "[validator][error]") {
   only_error(check(Target::error, {{"status", 400}}), "", "required");
   only_error(check(Target::error, {{"status", 400}, {"detail", ""}}), "/detail", "minLength");
   const Report report = check(Target::error, {{"status", 422},

@@ -4,6 +4,7 @@
 #include <alguna/contract/error.hpp>
 #include <alguna/contract/formats.hpp>
 #include <alguna/contract/json.hpp>
+#include <alguna/contract/mock.hpp>
 #include <alguna/contract/report.hpp>
 #include <alguna/contract/validator.hpp>
 #include <alguna/contract/version.hpp>

@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include <alguna/contract/contract.hpp>
+#include <alguna/contract/mock.hpp>
 
 int main() {
   using namespace alguna::contract;
@@ -16,6 +17,13 @@ int main() {
     std::cerr << "unexpected verdicts\n";
     return 1;
   }
+  // The mock links too (cpp-httplib, OpenSSL and threads come through the package's config).
+  auto server = MockServer::start(MockServerOptions{});
+  if (!server || (*server)->port() <= 0) {
+    std::cerr << "mock server did not start: " << server.error().message << '\n';
+    return 1;
+  }
+  (*server)->stop();
   std::cout << "consumer: ok (library " << library_version() << ", API " << api_version << ")\n";
   return 0;
 }
