@@ -1,6 +1,7 @@
 #include "schema_shape.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "schema_set.hpp"
@@ -98,6 +99,13 @@ const Shape* ShapeGraph::shape_of(std::vector<const json*> origins, int depth) {
   }
   for (auto& [name, child_origins] : property_origins) {
     if (const Shape* child = shape_of(child_origins, depth + 1)) shape.properties.emplace(name, child);
+  }
+  if (shape.case_insensitive_keys) {
+    for (const auto& entry : shape.properties) {
+      std::string folded = entry.first;
+      for (char& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      shape.canonical_names.emplace(std::move(folded), entry.first);
+    }
   }
   if (!item_origins.empty()) shape.items = shape_of(item_origins, depth + 1);
   if (!additional_origins.empty()) shape.additional = shape_of(additional_origins, depth + 1);

@@ -25,6 +25,8 @@ struct Shape {
   bool closed = false;                // additionalProperties: false, or propertyNames
   bool described = false;             // declares properties: unknown ones are worth a warning
   bool case_insensitive_keys = false;  // x-case-insensitive-keys (HTTP header names)
+  // With case_insensitive_keys: lower-cased property name -> the schema's spelling.
+  std::map<std::string, std::string, std::less<>> canonical_names;
   bool has_case_insensitive_below = false;
   // Some object here or below is described but open: valid documents may still hold unknown
   // fields worth a warning.

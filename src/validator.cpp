@@ -361,9 +361,14 @@ struct Validator::Impl {
     std::vector<std::pair<std::string, std::string>> renames;  // canonical pointer -> original
     std::vector<Violation> errors;                          // duplicate header names
   };
+  struct Rename {
+    std::vector<std::string> object_path;  // tokens (unescaped) of the object holding the member
+    std::string from;
+    std::string to;
+  };
   Canonical canonicalize(Target target, const json& document) const;
-  void canonicalize_node(json& node, const Shape* shape, const std::string& pointer,
-                         Canonical& out) const;
+  void plan_canonical_names(const json& node, const Shape* shape, std::vector<std::string>& path,
+                            std::vector<Rename>& renames, Canonical& out) const;
   Violation describe(const valijson::ValidationResults::Error& error, const json& document,
                      const Shape* root) const;
   struct PathPart {
@@ -449,53 +454,81 @@ Validator::Impl::Canonical Validator::Impl::canonicalize(Target target, const js
   Canonical out;
   const Shape* root = roots[index_of(target)];
   if (root == nullptr || !root->has_case_insensitive_below) return out;
+  std::vector<Rename> renames;
+  std::vector<std::string> path;
+  plan_canonical_names(document, root, path, renames, out);
+  if (renames.empty()) return out;
+  // Only now a copy: most documents already use the schema's spelling.
   json copy = document;
-  canonicalize_node(copy, root, "", out);
-  if (!out.renames.empty() || !out.errors.empty()) out.document = std::move(copy);
+  for (const Rename& rename : renames) {
+    json* object = &copy;
+    for (const std::string& token : rename.object_path) {
+      object = object->is_array() ? &(*object)[std::stoull(token)] : &(*object)[token];
+    }
+    json value = std::move((*object)[rename.from]);
+    object->erase(rename.from);
+    (*object)[rename.to] = std::move(value);
+  }
+  out.document = std::move(copy);
   return out;
 }
 
-// Renames members of case-insensitive objects to the schema's spelling (RFC 9110 section 5.1:
-// field names are case-insensitive), so that valijson's case-sensitive `required` and
-// `properties` apply.
-void Validator::Impl::canonicalize_node(json& node, const Shape* shape, const std::string& pointer,
-                                        Canonical& out) const {
+namespace {
+
+std::string pointer_of_tokens(const std::vector<std::string>& tokens) {
+  std::string pointer;
+  for (const auto& token : tokens) pointer += "/" + escape_pointer_token(token);
+  return pointer;
+}
+
+}  // namespace
+
+// Plans renaming the members of case-insensitive objects to the schema's spelling (RFC 9110
+// section 5.1: field names are case-insensitive), so that valijson's case-sensitive `required`
+// and `properties` apply; a name given twice in different case is an error.
+void Validator::Impl::plan_canonical_names(const json& node, const Shape* shape, std::vector<std::string>& path,
+                                           std::vector<Rename>& renames, Canonical& out) const {
   if (shape == nullptr || !shape->has_case_insensitive_below) return;
   if (node.is_array()) {
     for (std::size_t i = 0; i < node.size(); ++i) {
-      canonicalize_node(node[i], shape->items, pointer + "/" + std::to_string(i), out);
+      path.push_back(std::to_string(i));
+      plan_canonical_names(node[i], shape->items, path, renames, out);
+      path.pop_back();
     }
     return;
   }
   if (!node.is_object()) return;
   if (shape->case_insensitive_keys) {
-    json renamed = json::object();
-    std::map<std::string, std::string> original_of;  // canonical -> first original spelling
-    for (auto& [name, value] : node.items()) {
-      std::string canonical = name;
-      for (const auto& entry : shape->properties) {
-        if (lower(entry.first) == lower(name)) canonical = entry.first;
+    std::map<std::string, const std::string*> first_of;  // folded name -> first spelling
+    for (const auto& [name, value] : node.items()) {
+      std::string folded = lower(name);
+      const auto canonical = shape->canonical_names.find(folded);
+      auto [first, inserted] = first_of.emplace(std::move(folded), &name);
+      const std::string pointer = pointer_of_tokens(path);
+      if (!inserted) {
+        out.errors.push_back(Violation{pointer + "/" + escape_pointer_token(name), "duplicate-header",
+                                       "\"" + detail::shorten(name) + "\" repeats header \"" +
+                                           detail::shorten(*first->second) +
+                                           "\" (names are case-insensitive); send it once",
+                                       0, 0});
       }
-      for (const auto& [existing, original] : original_of) {
-        if (lower(existing) == lower(canonical)) {
-          out.errors.push_back(Violation{pointer + "/" + escape_pointer_token(name), "duplicate-header",
-                                         "\"" + detail::shorten(name) + "\" repeats header \"" +
-                                             detail::shorten(original) +
-                                             "\" (names are case-insensitive); send it once",
-                                         0, 0});
-        }
-      }
-      if (canonical != name) {
-        out.renames.emplace_back(pointer + "/" + escape_pointer_token(canonical),
+      if (canonical != shape->canonical_names.end() && canonical->second != name) {
+        renames.push_back({path, name, canonical->second});
+        out.renames.emplace_back(pointer + "/" + escape_pointer_token(canonical->second),
                                  pointer + "/" + escape_pointer_token(name));
       }
-      original_of.emplace(canonical, name);
-      renamed[canonical] = std::move(value);
     }
-    node = std::move(renamed);
   }
-  for (auto& [name, value] : node.items()) {
-    canonicalize_node(value, shape->child(name, false), pointer + "/" + escape_pointer_token(name), out);
+  for (const auto& [name, value] : node.items()) {
+    const Shape* child = shape->child(name, false);
+    if (child == nullptr && shape->case_insensitive_keys) {
+      if (auto canonical = shape->canonical_names.find(lower(name)); canonical != shape->canonical_names.end()) {
+        child = shape->child(canonical->second, false);
+      }
+    }
+    path.push_back(name);
+    plan_canonical_names(value, child, path, renames, out);
+    path.pop_back();
   }
 }
 
