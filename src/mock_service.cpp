@@ -158,7 +158,7 @@ json default_customer() {
        {{{"email", "john@example.com"},
          {"id", "cont_abc123"},
          {"is_primary", true},
-         {"email_preferences", {"billing"}},
+         {"email_preferences", {"<string>"}},
          {"first_name", "John"},
          {"last_name", "Doe"}}}},
       {"tax_country", "DE"},
