@@ -8,10 +8,14 @@ source_dir="$2"
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch"' EXIT
 
-cmake --install "$build_dir" --prefix "$scratch/prefix" >/dev/null
-cmake -S "$source_dir/tests/install/consumer" -B "$scratch/build" -G Ninja \
-  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$scratch/prefix" >/dev/null
-cmake --build "$scratch/build" >/dev/null
+# Quiet when it works, the whole output of the step that failed when not.
+quietly() {
+  "$@" >"$scratch/log" 2>&1 || { cat "$scratch/log"; echo "failed: $*" >&2; exit 1; }
+}
+quietly cmake --install "$build_dir" --prefix "$scratch/prefix"
+quietly cmake -S "$source_dir/tests/install/consumer" -B "$scratch/build" -G Ninja \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$scratch/prefix"
+quietly cmake --build "$scratch/build"
 "$scratch/build/consumer"
 test -x "$scratch/prefix/bin/alguna-contract"
 test -f "$scratch/prefix/share/alguna-contract/schemas/customer.schema.json"
