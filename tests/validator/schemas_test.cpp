@@ -5,8 +5,7 @@
 #include <set>
 #include <string>
 
-#include <unistd.h>
-
+#include "temp_dir.hpp"
 #include "test_support.hpp"
 
 using namespace alguna::contract;
@@ -17,33 +16,18 @@ namespace {
 
 const std::string kSchemaDir = std::string(ALGUNA_CONTRACT_SOURCE_DIR) + "/schemas";
 
-// A scratch directory holding copies of the repository's schemas, removed at scope exit.
+// A scratch directory holding copies of the repository's schemas.
 class SchemaCopy {
  public:
   SchemaCopy() {
-    char pattern[] = "/tmp/alguna-schemas-XXXXXX";
-    const char* made = mkdtemp(pattern);
-    REQUIRE(made != nullptr);
-    dir_ = made;
     for (const auto& name : embedded_schema_names()) write(name, read_file(kSchemaDir + "/" + name));
   }
-  ~SchemaCopy() {
-    for (const auto& name : written_) std::remove((dir_ + "/" + name).c_str());
-    rmdir(dir_.c_str());
-  }
-  SchemaCopy(const SchemaCopy&) = delete;
-  SchemaCopy& operator=(const SchemaCopy&) = delete;
-
-  void write(const std::string& name, const std::string& text) {
-    std::ofstream(dir_ + "/" + name, std::ios::binary) << text;
-    written_.insert(name);
-  }
-  void remove(const std::string& name) { std::remove((dir_ + "/" + name).c_str()); }
-  const std::string& dir() const { return dir_; }
+  void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name, std::ios::binary) << text; }
+  void remove(const std::string& name) { std::remove((dir_ / name).c_str()); }
+  std::string dir() const { return dir_.path(); }
 
  private:
-  std::string dir_;
-  std::set<std::string> written_;
+  TempDir dir_;
 };
 
 Error create_error(const std::string& dir) {
