@@ -8,7 +8,11 @@
 
 #include "iso_tables.hpp"
 
+#include "text.hpp"
+
 namespace alguna::contract {
+
+using detail::iequals;
 namespace {
 
 // --- Reasons --------------------------------------------------------------------------------------
@@ -66,13 +70,6 @@ constexpr bool is_control(char c) noexcept {
 constexpr char to_upper(char c) noexcept { return is_lower(c) ? static_cast<char>(c - 'a' + 'A') : c; }
 constexpr char to_lower(char c) noexcept { return is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
 
 // RFC 9110 section 5.6.2 tchar.
 bool is_tchar(char c) noexcept {

@@ -77,6 +77,8 @@
 #include <utility>
 #include <vector>
 
+#include "text.hpp"
+
 namespace alguna::contract {
 
 namespace {
@@ -104,11 +106,7 @@ constexpr std::size_t kChunkLineMax = 1024;    // a chunk-size line with its ext
 constexpr std::size_t kMaxWorkers = 256;
 constexpr std::size_t kReadBufferBytes = 16 * 1024;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using detail::iequals;
 
 // {"status": N, "detail": "..."}, the error shape MockService answers with.
 std::string error_body(int status, const std::string& detail) {

@@ -36,13 +36,9 @@ namespace alguna::contract {
 using nlohmann::json;
 using TimePoint = std::chrono::system_clock::time_point;
 
-namespace {
+using detail::iequals;
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
+namespace {
 
 const std::string* find_header(const Headers& headers, std::string_view name) {
   for (const auto& [key, value] : headers) {

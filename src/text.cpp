@@ -93,6 +93,20 @@ std::string quote(std::string_view text, std::size_t max_code_points) {
   return out;
 }
 
+std::string ascii_lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = ascii_lower(c);
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
 std::size_t count_code_points(std::string_view text) noexcept {
   std::size_t count = 0;
   for (char c : text) {

@@ -156,12 +156,6 @@ constexpr std::array<Target, 5> kTargets = {Target::update_request, Target::cust
 
 std::size_t index_of(Target target) { return static_cast<std::size_t>(target); }
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // Levenshtein distance, capped: enough for "did you mean" on short names.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
   if (a.size() > 64 || b.size() > 64) return 64;
@@ -180,7 +174,7 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 
 // Folds case and the separators people mix up ("Standard_Rated", "sales-tax", "sales tax").
 std::string fold(std::string_view text) {
-  std::string out = lower(text);
+  std::string out = detail::ascii_lower(text);
   for (char& c : out) {
     if (c == '-' || c == ' ') c = '_';
   }
@@ -501,7 +495,7 @@ void Validator::Impl::plan_canonical_names(const json& node, const Shape* shape,
   if (shape->case_insensitive_keys) {
     std::map<std::string, const std::string*> first_of;  // folded name -> first spelling
     for (const auto& [name, value] : node.items()) {
-      std::string folded = lower(name);
+      std::string folded = detail::ascii_lower(name);
       const auto canonical = shape->canonical_names.find(folded);
       auto [first, inserted] = first_of.emplace(std::move(folded), &name);
       const std::string pointer = pointer_of_tokens(path);
@@ -522,7 +516,7 @@ void Validator::Impl::plan_canonical_names(const json& node, const Shape* shape,
   for (const auto& [name, value] : node.items()) {
     const Shape* child = shape->child(name, false);
     if (child == nullptr && shape->case_insensitive_keys) {
-      if (auto canonical = shape->canonical_names.find(lower(name)); canonical != shape->canonical_names.end()) {
+      if (auto canonical = shape->canonical_names.find(detail::ascii_lower(name)); canonical != shape->canonical_names.end()) {
         child = shape->child(canonical->second, false);
       }
     }
