@@ -25,28 +25,12 @@
 #include <alguna/contract/mock.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/options.hpp"
 #include "cli/exit_codes.hpp"
 
 namespace alguna::contract::cli {
 
 namespace {
-
-// A CLI11 check: a decimal integer from `min` to `max` (CLI11 alone takes "0x10", "-0", " 5").
-CLI::Validator decimal_in(std::uint64_t min, std::uint64_t max) {
-  const std::string range = "from " + std::to_string(min) + " to " + std::to_string(max);
-  return CLI::Validator(
-      [min, max, range](std::string& value) -> std::string {
-        const bool digits = !value.empty() && value.size() <= 19 &&
-                            (value.size() == 1 || value[0] != '0') &&
-                            std::all_of(value.begin(), value.end(),
-                                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-        if (!digits) return "must be a decimal integer " + range + ", got \"" + value + "\"";
-        const std::uint64_t number = std::stoull(value);
-        if (number < min || number > max) return "must be " + range + ", got " + value;
-        return std::string();
-      },
-      "");
-}
 
 // A CLI11 check: a number from 0 to 1.
 std::string check_fraction(std::string& value) {

@@ -17,6 +17,7 @@
 #include "cli/commands.hpp"
 #include "cli/documents.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/options.hpp"
 
 namespace alguna::contract::cli {
 
@@ -32,14 +33,6 @@ std::string target_list() {
     list += target_name(target);
   }
   return list;
-}
-
-// Accepts a decimal integer >= 1 (CLI11 alone would take "-1", "0x10" and "010").
-std::string check_positive_integer(std::string& value) {
-  const bool digits = !value.empty() && value.size() <= 18 && value[0] != '0' &&
-                      std::all_of(value.begin(), value.end(),
-                                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
-  return digits ? std::string() : "must be a positive decimal integer, got \"" + value + "\"";
 }
 
 std::string plural(std::size_t count, const char* noun) {
@@ -165,15 +158,15 @@ CLI::App* setup_validate(CLI::App& app, ValidateArgs& args) {
   command->add_option("--schemas", args.schema_dir,
                       "Directory of *.schema.json files to use instead of the embedded schemas")
       ->type_name("DIR");
-  const CLI::Validator positive(check_positive_integer, "");
+  // The library refuses depth limits above 1000 (valijson recurses per level).
   command->add_option("--max-depth", args.max_depth, "Maximum nesting depth of a document")
       ->type_name("N")
-      ->check(positive)
+      ->check(decimal_in(1, 1000))
       ->capture_default_str();
   command->add_option("--max-bytes", args.max_bytes,
                       "Maximum size of a document (of a line, with --jsonl) in bytes")
       ->type_name("N")
-      ->check(positive)
+      ->check(decimal_in(1, std::uint64_t{1} << 40))
       ->capture_default_str();
   command->footer(
       "In JSONL input every line is one document; lines holding only whitespace (blank lines,\n"

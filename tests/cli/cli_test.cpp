@@ -463,3 +463,17 @@ TEST_CASE("reports match the library's Validator::validate_text", "[cli]") {
     CHECK(result.exit_code == (expected.valid ? 0 : 1));
   }
 }
+
+TEST_CASE("limits: --max-depth is 1 to 1000, --max-bytes a positive decimal", "[cli]") {
+  for (const char* depth : {"0", "1001", "5000", "0x10", "-1", "1e3"}) {
+    INFO(depth);
+    const auto result = run_cli({"validate", "--max-depth", depth, "error", "-"}, std::string("{}"));
+    CHECK(result.exit_code == 2);
+    CHECK(result.out.empty());
+    CHECK_THAT(result.err, Catch::Contains("--max-depth: must be"));
+  }
+  CHECK(run_cli({"validate", "--max-bytes", "0", "error", "-"}, std::string("{}")).exit_code == 2);
+  const auto at_limit = run_cli({"validate", "--max-depth", "1000", "error", "-"},
+                                std::string(R"({"status": 400, "detail": "x"})"));
+  CHECK(at_limit.exit_code == 0);
+}
