@@ -12,7 +12,7 @@ build_dir="${ALGUNA_CONTRACT_BUILD_DIR:-$repo_root/build}"
 # command) makes the throwaway certificates of the TLS tests.
 base_packages=(cmake ninja-build g++ pkg-config iso-codes
                nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev
-               libcpp-httplib-dev openssl)
+               libcpp-httplib-dev libre2-dev openssl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

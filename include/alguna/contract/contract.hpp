@@ -1,6 +1,7 @@
 // Everything public, in one include.
 #pragma once
 
+#include <alguna/contract/corpus.hpp>
 #include <alguna/contract/error.hpp>
 #include <alguna/contract/formats.hpp>
 #include <alguna/contract/json.hpp>
