@@ -1,0 +1,85 @@
+// Replays recorded scenarios (corpus.hpp) over HTTP(S) against a live endpoint or the embedded
+// mock, and checks every answer: transport, status, content type, body, headers and the schemas.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <alguna/contract/corpus.hpp>
+#include <alguna/contract/error.hpp>
+#include <alguna/contract/report.hpp>
+
+namespace alguna::contract {
+
+struct ReplayOptions {
+  // "http://host[:port]" or "https://host[:port]" (a trailing "/" is allowed, no other path).
+  // Empty: an embedded MockServer on 127.0.0.1, port 0, started by Replayer::create.
+  std::string base_url;
+  // ${ALGUNA_API_KEY} is read from this environment variable (and nothing else from the
+  // environment).
+  std::string api_key_env = "ALGUNA_API_KEY";
+  // --var NAME=VALUE
+  std::map<std::string, std::string> variables;
+  // Per request: connect, read and write each.
+  std::chrono::milliseconds timeout{30000};
+  // Extra attempts on a connection failure, 429, 503 or an answer with "Transient-Error: true";
+  // exponential backoff with jitter (100 ms x 2^attempt, +-50%, at most 5 s), or the answer's
+  // Retry-After (seconds, at most 30 s) when it gives one.
+  int retries = 2;
+  // Trust this CA (PEM file) for https; the server's certificate is always verified.
+  std::string ca_file;
+  // Otherwise a request carrying Authorization is never sent over plain http to a host other than
+  // loopback (the scenario errors, nothing is sent).
+  bool allow_insecure_http = false;
+};
+
+struct StepResult {
+  int status_code = 0;  // 0 when no answer arrived
+  // Checks: "transport", "status", "content-type", "schema", "body", "header".
+  std::vector<Failure> failures;
+  // The recorded request breaks the request contract while the recorded response is 2xx.
+  std::vector<Violation> request_warnings;
+};
+
+enum class Outcome { passed, failed, error };
+
+const char* to_string(Outcome outcome) noexcept;  // "passed", "failed", "error"
+
+struct ScenarioResult {
+  std::string id;
+  std::string source;  // "file:line"
+  Outcome outcome = Outcome::passed;
+  std::chrono::milliseconds duration{0};
+  std::vector<StepResult> steps;  // the steps run; a transport error ends the scenario
+  std::string error;              // for Outcome::error: what went wrong
+};
+
+// Built once, then shared: run() is const and thread-safe (each call uses its own connection,
+// kept alive across the scenario's steps). No string in a result holds the API key.
+//
+// Requests go out as recorded (method, target unencoded, headers, body bytes), plus what
+// cpp-httplib 0.11 adds on its own (Host, Accept, User-Agent, Content-Length, ...), and
+// "Content-Type: text/plain" when a body is recorded without a Content-Type. Redirects are not
+// followed.
+class Replayer {
+ public:
+  // Error invalid_argument for a bad URL or options, io_error for an unreadable CA file or an
+  // embedded mock that cannot start.
+  static Result<Replayer> create(ReplayOptions options) noexcept;
+
+  ScenarioResult run(const Scenario& scenario) const noexcept;
+
+  // The endpoint requests go to (the embedded mock's URL when base_url was empty).
+  std::string base_url() const;
+  const ReplayOptions& options() const noexcept;
+
+ private:
+  struct Impl;
+  explicit Replayer(std::shared_ptr<const Impl> impl) noexcept;
+  std::shared_ptr<const Impl> impl_;
+};
+
+}  // namespace alguna::contract
