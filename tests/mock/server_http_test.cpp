@@ -20,6 +20,7 @@
 
 #include "raw_http.hpp"
 #include "test_support.hpp"
+#include "test_certificate.hpp"
 
 #include <alguna/contract/mock.hpp>
 
@@ -644,12 +645,9 @@ TEST_CASE("concurrency: 16 client threads x 50 PATCHes, all 200, final state con
 
 TEST_CASE("TLS: HTTPS with a certificate made at test time, verified by the client", "[mock][tls]") {
   TempDir dir;
-  const std::string cert = dir / "cert.pem";
-  const std::string key = dir / "key.pem";
-  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
-                              "-addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '" + key + "' -out '" + cert +
-                              "' >/dev/null 2>&1";
-  if (std::system(command.c_str()) != 0) FAIL("openssl could not make a certificate (install the package openssl)");
+  const TestCertificate made = make_test_certificate(dir);
+  const std::string& cert = made.cert_file;
+  const std::string& key = made.key_file;
 
   MockServerOptions options;
   options.tls_cert_file = cert;

@@ -17,6 +17,7 @@
 
 #include "temp_dir.hpp"
 #include "test_support.hpp"
+#include "test_certificate.hpp"
 
 #include <alguna/contract/replay.hpp>
 
@@ -406,12 +407,9 @@ TEST_CASE("retries: the mock's injected faults are retried until the scenarios p
 TEST_CASE("HTTPS against the mock with a test-made certificate and ca_file", "[replay][tls]") {
   set_key();
   TempDir dir;
-  const std::string cert = dir / "cert.pem";
-  const std::string key = dir / "key.pem";
-  const std::string command = "openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 "
-                              "-addext subjectAltName=IP:127.0.0.1 -days 1 -keyout '" + key + "' -out '" + cert +
-                              "' >/dev/null 2>&1";
-  if (std::system(command.c_str()) != 0) FAIL("openssl could not make a certificate (install the package openssl)");
+  const TestCertificate made = make_test_certificate(dir);
+  const std::string& cert = made.cert_file;
+  const std::string& key = made.key_file;
   MockServerOptions mock_options;
   mock_options.tls_cert_file = cert;
   mock_options.tls_key_file = key;
