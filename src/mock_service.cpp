@@ -8,7 +8,9 @@
 //     Content-Type (415), idempotency key (409/422/replay), size (413), JSON (400), id (404),
 //     body schema (422);
 //   - an idempotent result is stored only for requests that executed (200, and 404 for an
-//     unknown id); a request refused by validation leaves the key free for a corrected retry.
+//     unknown id); a request refused by validation leaves the key free for a corrected retry;
+//   - each API key is its own account with its own copy of the starting customers (a real key
+//     belongs to one account), at most max_accounts of them, the least recently used forgotten.
 #include <alguna/contract/mock.hpp>
 
 #include <algorithm>
@@ -17,6 +19,7 @@
 #include <cstdio>
 #include <ctime>
 #include <fstream>
+#include <list>
 #include <map>
 #include <mutex>
 #include <random>
@@ -222,9 +225,38 @@ struct MockService::Impl {
   MockOptions options;
   Validator validator;
 
+  // One API key's customers. Every member function expects store_mutex held.
+  struct Account {
+    std::map<std::string, json, std::less<>> customers;  // by id
+    std::map<std::string, std::string, std::less<>> alias_to_id;
+    std::list<std::string>::iterator recency{};  // this account's place in by_recency (value-initialized: copyable)
+
+    void index_aliases_locked() {
+      alias_to_id.clear();
+      for (const auto& [id, customer] : customers) {
+        if (auto aliases = customer.find("aliases"); aliases != customer.end()) {
+          for (const auto& alias : *aliases) alias_to_id.emplace(alias.get<std::string>(), id);
+        }
+      }
+    }
+
+    // By id, then by alias.
+    const json* find_locked(std::string_view id_or_alias) const {
+      if (auto it = customers.find(id_or_alias); it != customers.end()) return &it->second;
+      if (auto alias = alias_to_id.find(id_or_alias); alias != alias_to_id.end()) {
+        return &customers.find(alias->second)->second;
+      }
+      return nullptr;
+    }
+    json* find_locked(std::string_view id_or_alias) {
+      return const_cast<json*>(static_cast<const Account&>(*this).find_locked(id_or_alias));
+    }
+  };
+
   mutable std::mutex store_mutex;
-  std::map<std::string, json, std::less<>> customers;  // by id
-  std::map<std::string, std::string, std::less<>> alias_to_id;
+  Account seed;                                          // options.customers, validated and indexed once
+  std::map<std::string, Account, std::less<>> accounts;  // by API key (the bearer token)
+  std::list<std::string> by_recency;                     // the keys of `accounts`, most recently used first
 
   struct Remembered {
     std::string fingerprint;
@@ -245,27 +277,32 @@ struct MockService::Impl {
 
   TimePoint now() const { return options.clock ? options.clock() : std::chrono::system_clock::now(); }
 
-  void index_aliases_locked() {
-    alias_to_id.clear();
-    for (const auto& [id, customer] : customers) {
-      if (auto aliases = customer.find("aliases"); aliases != customer.end()) {
-        for (const auto& alias : *aliases) alias_to_id.emplace(alias.get<std::string>(), id);
-      }
+  // The account of `api_key`, now the most recently used: O(log n) to find, O(1) to reorder.
+  // Created from the seed on first use; at the limit, the least recently used is forgotten first.
+  Account& account_locked(std::string_view api_key) {
+    if (auto it = accounts.find(api_key); it != accounts.end()) {
+      by_recency.splice(by_recency.begin(), by_recency, it->second.recency);
+      return it->second;
     }
+    if (accounts.size() >= options.max_accounts && !by_recency.empty()) {
+      accounts.erase(by_recency.back());
+      by_recency.pop_back();
+    }
+    const auto created = accounts.emplace(std::string(api_key), seed).first;
+    try {
+      by_recency.push_front(created->first);
+    } catch (...) {
+      accounts.erase(created);  // an account is never left outside the recency order
+      throw;
+    }
+    created->second.recency = by_recency.begin();
+    return created->second;
   }
 
-  // By id, then by alias.
-  json* find_locked(std::string_view id_or_alias) {
-    if (auto it = customers.find(id_or_alias); it != customers.end()) return &it->second;
-    if (auto alias = alias_to_id.find(id_or_alias); alias != alias_to_id.end()) {
-      return &customers.find(alias->second)->second;
-    }
-    return nullptr;
-  }
-
-  std::string fresh_contact_id_locked() {
+  // Unique among the account's contacts; other accounts do not matter (they never meet).
+  std::string fresh_contact_id_locked(const Account& account) {
     std::set<std::string> used;
-    for (const auto& [id, customer] : customers) {
+    for (const auto& [id, customer] : account.customers) {
       if (auto contacts = customer.find("contacts"); contacts != customer.end()) {
         for (const auto& contact : *contacts) {
           if (contact.contains("id")) used.insert(contact["id"].get<std::string>());
@@ -307,8 +344,10 @@ struct MockService::Impl {
   }
 
   HttpResponse handle(const HttpRequest& request);
-  HttpResponse execute(const std::string& method, const std::string& id, const HttpRequest& request);
-  HttpResponse apply_update(const std::string& id, const json& body);
+  // On the account of `api_key`, an authorized caller's bearer token.
+  HttpResponse execute(std::string_view api_key, const std::string& method, const std::string& id,
+                       const HttpRequest& request);
+  HttpResponse apply_update(std::string_view api_key, const std::string& id, const json& body);
 
   // Idempotency (published table): returns an answer when the key decides it, or reserves it.
   std::optional<HttpResponse> reserve(const std::string& slot, const std::string& fingerprint) const;
@@ -467,15 +506,16 @@ HttpResponse MockService::Impl::handle(const HttpRequest& request) {
     if (!slot.empty()) settle(slot, *fault, false);
     return with_key_headers(std::move(*fault), false);
   }
-  HttpResponse response = execute(request.method, *id, request);
+  HttpResponse response = execute(token, request.method, *id, request);
   if (!slot.empty()) settle(slot, response, response.status == 200 || response.status == 404);
   return with_key_headers(std::move(response), false);
 }
 
-HttpResponse MockService::Impl::execute(const std::string& method, const std::string& id, const HttpRequest& request) {
+HttpResponse MockService::Impl::execute(std::string_view api_key, const std::string& method, const std::string& id,
+                                        const HttpRequest& request) {
   if (method == "GET") {
     std::lock_guard<std::mutex> lock(store_mutex);
-    const json* customer = find_locked(id);
+    const json* customer = account_locked(api_key).find_locked(id);
     if (customer == nullptr) return error_response(404, "no customer with id or alias \"" + detail::shorten(id) + "\"");
     return json_response(200, *customer);
   }
@@ -494,7 +534,7 @@ HttpResponse MockService::Impl::execute(const std::string& method, const std::st
   }
   {
     std::lock_guard<std::mutex> lock(store_mutex);
-    if (find_locked(id) == nullptr) {
+    if (account_locked(api_key).find_locked(id) == nullptr) {
       return error_response(404, "no customer with id or alias \"" + detail::shorten(id) + "\"");
     }
   }
@@ -511,12 +551,15 @@ HttpResponse MockService::Impl::execute(const std::string& method, const std::st
                                {"detail", "Validation failed: " + describe(report.errors.front()) + more},
                                {"errors", std::move(errors)}});
   }
-  return apply_update(id, *parsed.document);
+  return apply_update(api_key, id, *parsed.document);
 }
 
-HttpResponse MockService::Impl::apply_update(const std::string& id, const json& body) {
+HttpResponse MockService::Impl::apply_update(std::string_view api_key, const std::string& id, const json& body) {
   std::lock_guard<std::mutex> lock(store_mutex);
-  json* stored = find_locked(id);
+  // Looked up again: the lock was released for validation, and the account may have been
+  // forgotten meanwhile (then the update applies to a fresh copy of the seed, as for a new key).
+  Account& account = account_locked(api_key);
+  json* stored = account.find_locked(id);
   if (stored == nullptr) return error_response(404, "no customer with id or alias \"" + detail::shorten(id) + "\"");
   json updated = *stored;
   const std::string own_id = updated["id"].get<std::string>();
@@ -531,9 +574,9 @@ HttpResponse MockService::Impl::apply_update(const std::string& id, const json& 
       if (!seen.insert(name).second) {
         return error_response(422, "Validation failed: /aliases: \"" + detail::shorten(name) + "\" is listed twice");
       }
-      auto owner = alias_to_id.find(name);
-      const bool taken = (owner != alias_to_id.end() && owner->second != own_id) ||
-                         (customers.count(name) != 0 && name != own_id);
+      auto owner = account.alias_to_id.find(name);
+      const bool taken = (owner != account.alias_to_id.end() && owner->second != own_id) ||
+                         (account.customers.count(name) != 0 && name != own_id);
       if (taken) {
         return error_response(422, "Validation failed: /aliases: \"" + detail::shorten(name) +
                                        "\" already names another customer");
@@ -559,7 +602,7 @@ HttpResponse MockService::Impl::apply_update(const std::string& id, const json& 
                                          detail::shorten(sent_id->get<std::string>()) + "\" is listed twice");
         }
       } else {
-        contact["id"] = fresh_contact_id_locked();
+        contact["id"] = fresh_contact_id_locked(account);
       }
       replaced.push_back(std::move(contact));
     }
@@ -568,7 +611,7 @@ HttpResponse MockService::Impl::apply_update(const std::string& id, const json& 
   if (updated != *stored) {
     updated["updated_at"] = rfc3339(now());
     *stored = std::move(updated);
-    index_aliases_locked();
+    account.index_aliases_locked();
   }
   return json_response(200, *stored);
 }
@@ -580,15 +623,16 @@ Result<MockService> MockService::create(MockOptions options) noexcept {
     }
     if (options.max_body_bytes == 0) return Error{Errc::invalid_argument, "the body limit must be positive"};
     if (options.latency.count() < 0) return Error{Errc::invalid_argument, "the latency must not be negative"};
+    if (options.max_accounts == 0) return Error{Errc::invalid_argument, "the account limit must be positive"};
     auto validator = Validator::create();
     if (!validator) return validator.error();
     if (options.customers.empty()) options.customers.push_back(default_customer());
     if (Error e = check_customers(options.customers, *validator, "customers: ")) return e;
     auto impl = std::make_shared<Impl>(std::move(options), std::move(validator).value());
     for (const auto& customer : impl->options.customers) {
-      impl->customers.emplace(customer["id"].get<std::string>(), customer);
+      impl->seed.customers.emplace(customer["id"].get<std::string>(), customer);
     }
-    impl->index_aliases_locked();
+    impl->seed.index_aliases_locked();
     return MockService(std::move(impl));
   } catch (const std::exception& e) {
     return Error{Errc::internal, std::string("creating the mock failed: ") + e.what()};
@@ -613,9 +657,12 @@ HttpResponse MockService::handle(const HttpRequest& request) const noexcept {
   }
 }
 
-std::optional<json> MockService::customer(std::string_view id_or_alias) const {
+std::optional<json> MockService::customer(std::string_view api_key, std::string_view id_or_alias) const {
   std::lock_guard<std::mutex> lock(impl_->store_mutex);
-  const json* customer = impl_->find_locked(id_or_alias);
+  // Not account_locked(): looking must neither create an account nor reorder them.
+  const auto account = impl_->accounts.find(api_key);
+  const Impl::Account& view = account != impl_->accounts.end() ? account->second : impl_->seed;
+  const json* customer = view.find_locked(id_or_alias);
   if (customer == nullptr) return std::nullopt;
   return *customer;
 }

@@ -31,7 +31,7 @@ CLI::App* setup_validate(CLI::App& app, ValidateArgs& args);
 int run_validate(const ValidateArgs& args);
 
 // alguna-contract serve [--host H] [--port P] [--fixtures FILE] [--api-key KEY]... [--tls-cert FILE
-// --tls-key FILE] [--latency-ms N] [--fault-rate P] [--seed N] [--max-body-bytes N]
+// --tls-key FILE] [--latency-ms N] [--fault-rate P] [--seed N] [--max-body-bytes N] [--max-accounts N]
 struct ServeArgs {
   std::string host = "127.0.0.1";
   int port = 0;
@@ -43,6 +43,7 @@ struct ServeArgs {
   double fault_rate = 0.0;
   std::uint64_t seed = 0;
   std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_accounts = 10000;  // one account per API key; the least recently used is forgotten
 };
 
 CLI::App* setup_serve(CLI::App& app, ServeArgs& args);

@@ -94,6 +94,12 @@ CLI::App* setup_serve(CLI::App& app, ServeArgs& args) {
       ->type_name("N")
       ->check(decimal_in(1, std::uint64_t{1} << 30))
       ->capture_default_str();
+  command->add_option("--max-accounts", args.max_accounts,
+                      "Keep at most N accounts (one per API key, each with its own customers); the least "
+                      "recently used is forgotten")
+      ->type_name("N")
+      ->check(decimal_in(1, 1000000))
+      ->capture_default_str();
   command->footer(
       "The first line of output is \"listening on http://HOST:PORT\" (https:// with TLS).\n"
       "Routes: PATCH and GET /customers/{id} ({id}: a customer id or alias). Error bodies are\n"
@@ -120,6 +126,7 @@ int run_serve(const ServeArgs& args) {
   options.mock.fault_rate = args.fault_rate;
   options.mock.seed = args.seed;
   options.mock.max_body_bytes = args.max_body_bytes;
+  options.mock.max_accounts = args.max_accounts;
   if (!args.fixtures.empty()) {
     auto customers = load_customers(args.fixtures);
     if (!customers) {

@@ -309,6 +309,16 @@ TEST_CASE("serve: the fault, latency and size flags reach the mock", "[mock][ser
     CHECK(too_big.status == 413);
     conforming(too_big);
   }
+  {
+    // One account only: another key's request makes the default key's account forgotten.
+    ServeProcess process({"--max-accounts", "1"});
+    const int port = process.port();
+    REQUIRE(port > 0);
+    CHECK(patch(port, "/customers/acme", R"({"name": "Renamed"})").status == 200);
+    CHECK(conforming(get(port, "/customers/acme"))["name"] == "Renamed");
+    CHECK(conforming(get(port, "/customers/acme", "sk_test_other"))["name"] == "Acme Corp");
+    CHECK(conforming(get(port, "/customers/acme"))["name"] == "Acme Corp");
+  }
 }
 
 TEST_CASE("serve: bad arguments exit 2", "[mock][serve]") {
@@ -322,6 +332,7 @@ TEST_CASE("serve: bad arguments exit 2", "[mock][serve]") {
       {"--fault-rate", "lots"},
       {"--latency-ms", "-1"},
       {"--max-body-bytes", "0"},
+      {"--max-accounts", "0"},
       {"--api-key", ""},
       {"--host", "256.0.0.1"},
   };

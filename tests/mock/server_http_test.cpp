@@ -116,7 +116,7 @@ double seconds_since(SteadyClock::time_point start) {
 TEST_CASE("server: starts on a free port, reports its URL, stops idempotently", "[mock][server]") {
   auto server = start();
   CHECK(server->url() == "http://127.0.0.1:" + std::to_string(server->port()));
-  CHECK(server->service().customer("acme").has_value());
+  CHECK(server->service().customer(kKey, "acme").has_value());
   auto cli = client(*server);
   CHECK(cli.Get("/customers/acme", good())->status == 200);
   server->stop();
@@ -371,7 +371,7 @@ TEST_CASE("faults pass through HTTP: 500/503/429 with Transient-Error and Retry-
     conforming(result);
   }
   CHECK(seen.size() == 3);
-  CHECK(server->service().customer("acme")->at("name") == "Acme Corp");  // nothing applied
+  CHECK(server->service().customer(kKey, "acme")->at("name") == "Acme Corp");  // nothing applied
 }
 
 TEST_CASE("413: an oversized Content-Length is refused before its body is read", "[mock][limits]") {
@@ -470,7 +470,7 @@ TEST_CASE("framing: ambiguous or malformed bodies get 400 and end the connection
     CHECK(socket.closed_by_peer());
   }
   // Nothing was applied.
-  CHECK(server->service().customer("acme")->at("name") == "Acme Corp");
+  CHECK(server->service().customer(kKey, "acme")->at("name") == "Acme Corp");
 }
 
 TEST_CASE("httplib's own refusals are JSON 4xx, never 5xx", "[mock][robustness]") {

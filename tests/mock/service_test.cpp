@@ -40,6 +40,11 @@ Headers without(Headers headers, const std::string& name) {
   return headers;
 }
 
+// good_headers() with another API key, that is, another account.
+Headers for_key(const std::string& key) {
+  return with(without(good_headers(), "Authorization"), "Authorization", "Bearer " + key);
+}
+
 // A clock the test moves by hand.
 struct ManualClock {
   std::shared_ptr<std::atomic<std::int64_t>> seconds = std::make_shared<std::atomic<std::int64_t>>(1775044800);  // 2026-04-01T12:00:00Z
@@ -207,7 +212,7 @@ TEST_CASE("400: malformed JSON, invalid UTF-8, duplicate keys, deep nesting", "[
     expect_status(response, 400);
     CHECK_THAT(body_of(response)["detail"].get<std::string>(), Catch::StartsWith("malformed JSON body"));
   }
-  CHECK(service.customer("cust_abc123")->at("name") == "Acme Corp");
+  CHECK(service.customer(kKey, "cust_abc123")->at("name") == "Acme Corp");
 }
 
 TEST_CASE("422: every violation listed as {path, message}, detail naming the first", "[mock][body]") {
@@ -223,7 +228,7 @@ TEST_CASE("422: every violation listed as {path, message}, detail naming the fir
   CHECK(body["errors"][2]["path"] == "/tax_rate");
   CHECK_THAT(body["detail"].get<std::string>(), Catch::StartsWith("Validation failed: /currency: expected an ISO 4217"));
   CHECK_THAT(body["detail"].get<std::string>(), Catch::EndsWith("(and 2 more)"));
-  CHECK(service.customer("cust_abc123")->at("currency") == "USD");
+  CHECK(service.customer(kKey, "cust_abc123")->at("currency") == "USD");
   // An unknown id with a valid body is a 404.
   expect_status(service.handle(patch("/customers/cust_nope", {{"name", "x"}})), 404);
 }
@@ -233,7 +238,7 @@ TEST_CASE("PATCH changes only the fields provided, null leaves a field unchanged
   MockOptions options;
   options.clock = clock.clock();
   const MockService service = make(options);
-  const json before = *service.customer("cust_abc123");
+  const json before = *service.customer(kKey, "cust_abc123");
 
   clock.advance(60s);
   const json renamed = body_of(expect_status(service.handle(patch("/customers/acme", {{"name", "Acme Inc"}})), 200));
@@ -328,7 +333,7 @@ TEST_CASE("idempotency: same key and parameters replay the stored answer without
 
   clock.advance(10s);
   expect_status(service.handle(patch("/customers/cust_abc123", {{"name", "Acme Two"}})), 200);
-  const json state = *service.customer("cust_abc123");
+  const json state = *service.customer(kKey, "cust_abc123");
 
   clock.advance(10s);
   // Same parameters, other spacing: still the same parameters.
@@ -339,7 +344,7 @@ TEST_CASE("idempotency: same key and parameters replay the stored answer without
   CHECK(replay.body == first.body);
   CHECK(*replay.header("Idempotent-Replayed") == "true");
   CHECK(*replay.header("Idempotency-Key") == "ik_a1b2c3d4e5f6");
-  CHECK(*service.customer("cust_abc123") == state);  // no side effect
+  CHECK(*service.customer(kKey, "cust_abc123") == state);  // no side effect
 
   const HttpResponse mismatch = service.handle(patch("/customers/cust_abc123", {{"name", "Other"}}, keyed));
   expect_status(mismatch, 422);
@@ -353,7 +358,7 @@ TEST_CASE("idempotency: same key and parameters replay the stored answer without
   const HttpResponse fresh = service.handle(patch("/customers/cust_abc123", {{"name", "Other"}}, keyed));
   expect_status(fresh, 200);
   CHECK(*fresh.header("Idempotent-Replayed") == "false");
-  CHECK(service.customer("cust_abc123")->at("name") == "Other");
+  CHECK(service.customer(kKey, "cust_abc123")->at("name") == "Other");
 }
 
 TEST_CASE("idempotency keys are scoped per API key", "[mock][idempotency]") {
@@ -365,7 +370,84 @@ TEST_CASE("idempotency keys are scoped per API key", "[mock][idempotency]") {
   const HttpResponse other = service.handle(patch("/customers/cust_abc123", {{"name", "From B"}}, b));
   expect_status(other, 200);
   CHECK(*other.header("Idempotent-Replayed") == "false");
-  CHECK(service.customer("cust_abc123")->at("name") == "From B");
+  CHECK(service.customer(kKey, "cust_abc123")->at("name") == "From A");
+  CHECK(service.customer("sk_test_other", "cust_abc123")->at("name") == "From B");
+}
+
+TEST_CASE("accounts: each API key sees only its own changes", "[mock][accounts]") {
+  const MockService service = make();
+  const std::string a = kKey;
+  const std::string b = "sk_test_other";
+  const auto name_seen_by = [&](const std::string& key) {
+    return body_of(expect_status(service.handle(get("/customers/cust_abc123", for_key(key))), 200))["name"];
+  };
+  expect_status(service.handle(patch("/customers/cust_abc123", {{"name", "Renamed by A"}}, for_key(a))), 200);
+  CHECK(name_seen_by(a) == "Renamed by A");
+  CHECK(name_seen_by(b) == "Acme Corp");
+  CHECK(service.customer(a, "cust_abc123")->at("name") == "Renamed by A");
+  CHECK(service.customer(b, "cust_abc123")->at("name") == "Acme Corp");
+
+  expect_status(service.handle(patch("/customers/cust_abc123", {{"name", "Renamed by B"}}, for_key(b))), 200);
+  CHECK(name_seen_by(a) == "Renamed by A");
+  CHECK(name_seen_by(b) == "Renamed by B");
+  CHECK(service.customer(b, "cust_abc123")->at("name") == "Renamed by B");
+  // A key with no account yet: the seed, as its first request will see it.
+  CHECK(service.customer("sk_test_new", "acme")->at("name") == "Acme Corp");
+}
+
+TEST_CASE("accounts: aliases are per account", "[mock][accounts]") {
+  const MockService service = make();
+  const std::string a = kKey;
+  const std::string b = "sk_test_other";
+  expect_status(service.handle(patch("/customers/cust_abc123", {{"aliases", {"acme-renamed"}}}, for_key(a))), 200);
+  expect_status(service.handle(get("/customers/acme", for_key(a))), 404);
+  expect_status(service.handle(get("/customers/acme-renamed", for_key(a))), 200);
+  CHECK(body_of(expect_status(service.handle(get("/customers/acme", for_key(b))), 200))["id"] == "cust_abc123");
+  expect_status(service.handle(get("/customers/acme-renamed", for_key(b))), 404);
+  expect_status(service.handle(patch("/customers/acme", {{"name", "B's"}}, for_key(b))), 200);
+  CHECK_FALSE(service.customer(a, "acme").has_value());
+  CHECK(service.customer(a, "acme-renamed")->at("name") == "Acme Corp");
+  CHECK(service.customer(b, "acme")->at("name") == "B's");
+  CHECK_FALSE(service.customer(b, "acme-renamed").has_value());
+}
+
+TEST_CASE("accounts: past max_accounts the least recently used is forgotten", "[mock][accounts]") {
+  MockOptions options;
+  options.max_accounts = 2;
+  const MockService service = make(options);
+  const auto rename = [&](const std::string& key, const std::string& name) {
+    expect_status(service.handle(patch("/customers/acme", {{"name", name}}, for_key(key))), 200);
+  };
+  const auto name_seen_by = [&](const std::string& key) {
+    return body_of(expect_status(service.handle(get("/customers/acme", for_key(key))), 200))["name"];
+  };
+  rename("sk_a", "A");
+  rename("sk_b", "B");
+  CHECK(name_seen_by("sk_a") == "A");                          // A is now the most recently used
+  CHECK(service.customer("sk_b", "acme")->at("name") == "B");  // looking is not a use
+  rename("sk_c", "C");                                         // a third account: B is forgotten
+  CHECK(service.customer("sk_b", "acme")->at("name") == "Acme Corp");
+  CHECK(service.customer("sk_a", "acme")->at("name") == "A");
+  CHECK(service.customer("sk_c", "acme")->at("name") == "C");
+
+  CHECK(name_seen_by("sk_a") == "A");          // A again, so C is now the least recently used
+  CHECK(name_seen_by("sk_b") == "Acme Corp");  // B starts again from the seed, and C is forgotten
+  CHECK(service.customer("sk_a", "acme")->at("name") == "A");
+  CHECK(service.customer("sk_c", "acme")->at("name") == "Acme Corp");
+}
+
+TEST_CASE("accounts: a request refused before the store creates no account", "[mock][accounts]") {
+  MockOptions options;
+  options.max_accounts = 1;
+  options.api_keys = {kKey, "sk_test_other"};
+  const MockService service = make(options);
+  expect_status(service.handle(patch("/customers/acme", {{"name", "Kept"}})), 200);
+  // Had any of these made an account, the only one allowed (kKey's) would have been forgotten.
+  expect_status(service.handle(get("/customers/acme", for_key("sk_test_wrong"))), 401);
+  expect_status(service.handle(patch("/customers/acme", {{"name", "x"}}, for_key("sk_test_wrong"))), 401);
+  expect_status(service.handle(get("/customers/acme", without(for_key("sk_test_other"), "Alguna-Version"))), 400);
+  expect_status(service.handle(get("/customers", for_key("sk_test_other"))), 404);
+  CHECK(service.customer(kKey, "acme")->at("name") == "Kept");
 }
 
 TEST_CASE("idempotency: a refused request leaves the key free, the store is bounded", "[mock][idempotency]") {
@@ -423,7 +505,7 @@ TEST_CASE("faults: 500, 503 or 429 marked transient, seeded, releasing the key",
     CHECK((response.header("Retry-After") != nullptr) == (response.status != 500));
   }
   CHECK(seen == std::set<int>{429, 500, 503});
-  CHECK(always.customer("cust_abc123")->at("name") == "Acme Corp");
+  CHECK(always.customer(kKey, "cust_abc123")->at("name") == "Acme Corp");
 
   // Half the requests fail; retrying with the same key until one passes executes exactly once.
   options.fault_rate = 0.5;
@@ -486,13 +568,16 @@ TEST_CASE("concurrent PATCHes are serialized per customer", "[mock][threads]") {
   }
   for (auto& thread : threads) thread.join();
   CHECK(failures.load() == 0);
-  CHECK(shared_validator().validate(Target::customer, *service.customer("cust_abc123")).valid);
+  CHECK(shared_validator().validate(Target::customer, *service.customer(kKey, "cust_abc123")).valid);
 }
 
 TEST_CASE("create and load_customers refuse bad input with a clear error", "[mock][fixtures]") {
   MockOptions bad_rate;
   bad_rate.fault_rate = 1.5;
   CHECK(MockService::create(bad_rate).error().code == Errc::invalid_argument);
+  MockOptions no_accounts;
+  no_accounts.max_accounts = 0;
+  CHECK(MockService::create(no_accounts).error().code == Errc::invalid_argument);
 
   json invalid = default_customer();
   invalid["tax_type"] = "VAT";

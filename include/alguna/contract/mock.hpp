@@ -2,6 +2,10 @@
 //
 // MockService is the endpoint's behaviour with no sockets: an HttpRequest in, an HttpResponse out.
 // Tests and fuzzers drive it directly; MockServer puts it behind HTTP(S) on a port.
+//
+// Multi-tenant like the real API: each API key (the bearer token) is its own account with its own
+// copy of the starting customers, so callers with different keys never see each other's changes.
+// At most MockOptions::max_accounts are kept; the least recently used is forgotten.
 #pragma once
 
 #include <chrono>
@@ -43,8 +47,13 @@ using Clock = std::function<std::chrono::system_clock::time_point()>;
 struct MockOptions {
   // Accepted API keys. Empty: any well-formed Bearer key is accepted.
   std::vector<std::string> api_keys;
-  // The customers at start. Empty: default_customer().
+  // The customers every account starts with. Empty: default_customer().
   std::vector<nlohmann::json> customers;
+  // One account per API key, created with its own copy of `customers` by the key's first request
+  // that passes the header checks (a 401 or 400 creates none). At most this many accounts are kept: when a new key arrives and the limit is
+  // reached, the least recently used account is forgotten (its changes are lost; a later request
+  // with that key starts again from `customers`). Must be positive.
+  std::size_t max_accounts = 10000;
   // Bodies above this answer 413.
   std::size_t max_body_bytes = 1024 * 1024;
   // Faults for testing clients, off by default: every answer waits `latency`; a `fault_rate`
@@ -73,8 +82,10 @@ class MockService {
   // Thread-safe. Never throws; never answers 5xx except an injected fault.
   HttpResponse handle(const HttpRequest& request) const noexcept;
 
-  // The stored customer, by id or alias.
-  std::optional<nlohmann::json> customer(std::string_view id_or_alias) const;
+  // The stored customer, by id or alias, in the account of `api_key` (the bearer token). For a key
+  // with no account yet (or one forgotten), the starting customer, as that key's next request would
+  // see it. Looking does not create an account, nor count as a use for the least-recently-used order.
+  std::optional<nlohmann::json> customer(std::string_view api_key, std::string_view id_or_alias) const;
 
   const MockOptions& options() const noexcept;
 
