@@ -303,7 +303,7 @@ Scenario parse_scenario_document(const json& document, const CorpusOptions& opti
 }
 
 Error corpus_error(const std::string& file, std::size_t line, const std::string& message) {
-  return Error{Errc::invalid_argument, file + ":" + std::to_string(line) + ": " + message};
+  return Error{Errc::corpus_error, file + ":" + std::to_string(line) + ": " + message};
 }
 
 bool has_extension(const fs::path& path, const char* extension) { return path.extension() == extension; }
@@ -553,6 +553,10 @@ struct Substituter {
   const std::string* lookup(const std::string& name, std::string& problem) {
     if (name == kApiKeyVariable) {
       if (!api_key) {
+        if (values.api_key) {
+          api_key = *values.api_key;
+          return &*api_key;
+        }
         const char* value = values.api_key_env.empty() ? nullptr : std::getenv(values.api_key_env.c_str());
         if (value == nullptr) {
           problem = "${ALGUNA_API_KEY}: the environment variable " + detail::quote(values.api_key_env) + " is not set";

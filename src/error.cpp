@@ -10,6 +10,7 @@ const char* to_string(Errc code) noexcept {
     case Errc::schema_invalid: return "schema_invalid";
     case Errc::invalid_argument: return "invalid_argument";
     case Errc::io_error: return "io_error";
+    case Errc::corpus_error: return "corpus_error";
     case Errc::internal: return "internal";
   }
   return "unknown";

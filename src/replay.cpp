@@ -211,7 +211,32 @@ struct Replayer::Impl {
     if (mock) mock->stop();
   }
 
-  ScenarioResult run(const Scenario& scenario) const;
+  ScenarioResult run(const Scenario& scenario, httplib::Client& client) const;
+
+  std::unique_ptr<httplib::Client> make_client() const {
+    auto client = std::make_unique<httplib::Client>(
+        endpoint.scheme + "://" +
+        (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+        std::to_string(endpoint.port));
+    if (!client->is_valid()) return nullptr;
+    client->set_keep_alive(true);
+    client->set_tcp_nodelay(true);
+    client->set_url_encode(false);  // the recorded target is sent as it is
+    client->set_follow_location(false);
+    client->set_connection_timeout(options.timeout);
+    client->set_read_timeout(options.timeout);
+    client->set_write_timeout(options.timeout);
+    if (endpoint.scheme == "https") {
+      if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file);
+      client->enable_server_certificate_verification(true);
+    }
+    return client;
+  }
+};
+
+struct Replayer::Session::State {
+  std::shared_ptr<const Replayer::Impl> impl;
+  std::unique_ptr<httplib::Client> client;
 };
 
 Replayer::Replayer(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
@@ -256,15 +281,41 @@ Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
   }
 }
 
-ScenarioResult Replayer::run(const Scenario& scenario) const noexcept {
+ScenarioResult Replayer::run(const Scenario& scenario) const noexcept { return session().run(scenario); }
+
+Replayer::Session Replayer::session() const noexcept { return Session(impl_); }
+
+Replayer::Session::Session(std::shared_ptr<const Impl> impl) noexcept {
+  try {
+    state_ = std::make_unique<State>();
+    state_->impl = std::move(impl);
+  } catch (...) {
+    state_.reset();  // run() reports it
+  }
+}
+Replayer::Session::Session(Session&&) noexcept = default;
+Replayer::Session& Replayer::Session::operator=(Session&&) noexcept = default;
+Replayer::Session::~Session() = default;
+
+ScenarioResult Replayer::Session::run(const Scenario& scenario) noexcept {
   const auto start = SteadyClock::now();
   ScenarioResult result;
   try {
-    result = impl_->run(scenario);
+    if (!state_) throw std::bad_alloc();
+    if (!state_->client) state_->client = state_->impl->make_client();
+    if (!state_->client) {
+      result.id = scenario.id;
+      result.source = scenario.source();
+      result.outcome = Outcome::error;
+      result.error = "cannot make a client for " + state_->impl->url;
+    } else {
+      result = state_->impl->run(scenario, *state_->client);
+    }
   } catch (const std::exception& e) {
     result.id = scenario.id;
     result.outcome = Outcome::error;
     result.error = std::string("internal error: ") + e.what();
+    if (state_ && state_->client) state_->client->stop();
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
   return result;
@@ -273,7 +324,7 @@ ScenarioResult Replayer::run(const Scenario& scenario) const noexcept {
 std::string Replayer::base_url() const { return impl_->url; }
 const ReplayOptions& Replayer::options() const noexcept { return impl_->options; }
 
-ScenarioResult Replayer::Impl::run(const Scenario& scenario) const {
+ScenarioResult Replayer::Impl::run(const Scenario& scenario, httplib::Client& client) const {
   ScenarioResult result;
   result.id = scenario.id;
   result.source = scenario.source();
@@ -302,22 +353,9 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario) const {
   values.api_key_env = options.api_key_env;
   values.idempotency_key = make_idempotency_key();
   values.variables = options.variables;
-
-  httplib::Client client(endpoint.scheme + "://" +
-                         (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) +
-                         ":" + std::to_string(endpoint.port));
-  if (!client.is_valid()) return fail_scenario("cannot make a client for " + url);
-  client.set_keep_alive(true);
-  client.set_tcp_nodelay(true);
-  client.set_url_encode(false);  // the recorded target is sent as it is
-  client.set_follow_location(false);
-  client.set_connection_timeout(options.timeout);
-  client.set_read_timeout(options.timeout);
-  client.set_write_timeout(options.timeout);
-  if (endpoint.scheme == "https") {
-    if (!options.ca_file.empty()) client.set_ca_cert_path(options.ca_file);
-    client.enable_server_certificate_verification(true);
-  }
+  // The embedded mock keeps one account per API key: a fresh key is a fresh state, so scenarios
+  // are independent whatever runs beside them.
+  if (mock) values.api_key = "sk_test_replay_" + make_idempotency_key().substr(3);
 
   for (std::size_t index = 0; index < scenario.steps.size(); ++index) {
     const Step& step = scenario.steps[index];
@@ -328,7 +366,8 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario) const {
     const HttpRequest& request = resolved.value();
     StepResult step_result;
 
-    if (recorded_2xx(step.response.status)) {
+    // The request contract is PATCH's; a GET recorded to look at the state is not held to it.
+    if (recorded_2xx(step.response.status) && request.method == "PATCH") {
       nlohmann::json document = {{"method", request.method}, {"path", request.target}};
       nlohmann::json headers = nlohmann::json::object();
       for (const auto& header : request.headers) headers[header.first] = header.second;
@@ -360,6 +399,7 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario) const {
     }
 
     if (!answer) {
+      client.stop();  // the next scenario of this session starts on a fresh connection
       Failure failure;
       failure.check = "transport";
       failure.message = describe(answer.error()) + " (" + url + request.target + ")";

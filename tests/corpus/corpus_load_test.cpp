@@ -62,7 +62,7 @@ std::vector<std::string> errors_of(const std::vector<std::string>& paths, Corpus
 std::string error_of(const std::string& text, CorpusOptions options = {}) {
   auto scenario = parse_scenario(text, "case.json", 1, options);
   REQUIRE_FALSE(scenario);
-  CHECK(scenario.error().code == Errc::invalid_argument);
+  CHECK(scenario.error().code == Errc::corpus_error);
   return scenario.error().message;
 }
 

@@ -18,6 +18,7 @@
 #include "temp_dir.hpp"
 #include "test_support.hpp"
 #include "test_certificate.hpp"
+#include "test_server.hpp"
 
 #include <alguna/contract/replay.hpp>
 
@@ -97,32 +98,6 @@ bool has_failure(const ScenarioResult& result, const std::string& check, const s
     if (failure.path == path) return true;
   return false;
 }
-
-// An httplib::Server on 127.0.0.1, port 0, on its own thread; stopped when destroyed.
-class TestServer {
- public:
-  explicit TestServer(std::function<void(httplib::Server&)> routes) {
-    server_.set_tcp_nodelay(true);
-    routes(server_);
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    for (int i = 0; i < 500 && !server_.is_running(); ++i) std::this_thread::sleep_for(milliseconds(2));
-    REQUIRE(server_.is_running());
-  }
-  ~TestServer() { stop(); }
-  void stop() {
-    server_.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
-};
 
 void write_text(const std::string& path, const std::string& content) {
   std::ofstream out(path, std::ios::binary);
@@ -552,4 +527,68 @@ TEST_CASE("requests are sent as recorded, with one idempotency key per scenario 
   // cpp-httplib 0.11 adds "Content-Type: text/plain" to a body sent without one (documented in
   // replay.hpp); this fails when that changes, so that the note can go.
   CHECK(seen[1]["headers"].value("Content-Type", std::string("(none)")) == "text/plain");
+}
+
+TEST_CASE("a Session keeps one connection alive across scenarios; run() alone uses its own", "[replay][session]") {
+  set_key();
+  std::mutex mutex;
+  std::vector<int> client_ports;  // the client's side of each request's connection
+  TestServer server([&](httplib::Server& s) {
+    s.Patch(R"(/customers/(.+))", [&](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        client_ports.push_back(req.remote_port);
+      }
+      answer_json(res, 200, default_customer());
+    });
+  });
+  const Replayer replayer = make_replayer(options_for(server.url()));
+  Replayer::Session session = replayer.session();
+  for (int i = 0; i < 5; ++i) REQUIRE(session.run(rename()).outcome == Outcome::passed);
+  REQUIRE(replayer.run(rename()).outcome == Outcome::passed);
+  REQUIRE(replayer.run(rename()).outcome == Outcome::passed);
+  REQUIRE(client_ports.size() == 7);
+  for (int i = 1; i < 5; ++i) CHECK(client_ports[i] == client_ports[0]);
+  CHECK(client_ports[5] != client_ports[0]);
+  CHECK(client_ports[6] != client_ports[5]);
+}
+
+TEST_CASE("a Session opens a new connection after a transport error", "[replay][session]") {
+  set_key();
+  std::atomic<int> calls{0};
+  TestServer server([&](httplib::Server& s) {
+    s.Patch(R"(/customers/(.+))", [&](const httplib::Request&, httplib::Response& res) {
+      // The first answer comes after the client's timeout: that connection is unusable afterwards.
+      if (calls++ == 0) std::this_thread::sleep_for(milliseconds(600));
+      answer_json(res, 200, default_customer());
+    });
+  });
+  ReplayOptions options = options_for(server.url());
+  options.timeout = milliseconds(200);
+  options.retries = 0;
+  const Replayer replayer = make_replayer(options);
+  Replayer::Session session = replayer.session();
+  CHECK(session.run(rename()).outcome == Outcome::error);
+  const ScenarioResult after = session.run(rename());
+  INFO(describe(after));
+  CHECK(after.outcome == Outcome::passed);
+}
+
+TEST_CASE("against the embedded mock every scenario run starts from the initial state", "[replay][isolation]") {
+  // The key variable is deliberately unset: the embedded mock gets a fresh key per run instead.
+  REQUIRE(::unsetenv(kKeyEnv) == 0);
+  const Replayer replayer = make_replayer(options_for(""));
+  const Scenario renamed = scenario("renamed", "/customers/cust_abc123", {{"name", "Changed"}},
+                                    {{"status", 200}, {"body", {{"name", "Changed"}}}});
+  const Scenario seed = scenario("seed", "/customers/cust_abc123", {{"currency", "EUR"}},
+                                 {{"status", 200}, {"body", {{"name", "Acme Corp"}, {"currency", "EUR"}}}});
+  Replayer::Session session = replayer.session();
+  for (int i = 0; i < 3; ++i) {
+    const ScenarioResult first = session.run(renamed);
+    INFO(describe(first));
+    CHECK(first.outcome == Outcome::passed);
+    const ScenarioResult second = session.run(seed);  // on one shared state it would see "Changed"
+    INFO(describe(second));
+    CHECK(second.outcome == Outcome::passed);
+  }
 }

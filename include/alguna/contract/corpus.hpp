@@ -89,8 +89,8 @@ class CorpusReader {
   // invalid_argument when a path named directly is not a .json or .jsonl file.
   static Result<CorpusReader> open(const std::vector<std::string>& paths, CorpusOptions options = {}) noexcept;
 
-  // The next scenario; std::nullopt at the end. A corpus error is an Error with code
-  // invalid_argument and a message "file:line: what is wrong"; an unreadable file is io_error.
+  // The next scenario; std::nullopt at the end. A corpus error is an Error with code corpus_error
+  // and a message "file:line: what is wrong"; an unreadable file is io_error.
   // After an error, reading goes on with the next scenario, so that all errors can be listed.
   Result<std::optional<Scenario>> next() noexcept;
 
@@ -116,6 +116,9 @@ struct VariableValues {
   // ${ALGUNA_API_KEY} is the value of this environment variable, read (with getenv) only when a
   // request uses it. No other environment variable is ever read.
   std::string api_key_env = "ALGUNA_API_KEY";
+  // When set, ${ALGUNA_API_KEY} is this value and the environment is not read (the replayer gives
+  // each scenario run its own key against the embedded mock).
+  std::optional<std::string> api_key;
   // ${IDEMPOTENCY_KEY}: the same for every step of a run; see make_idempotency_key().
   std::string idempotency_key;
   // --var NAME=VALUE

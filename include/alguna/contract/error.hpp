@@ -14,6 +14,7 @@ enum class Errc {
   schema_invalid,      // a schema uses a construct we cannot honour
   invalid_argument,    // bad options or arguments
   io_error,            // a file could not be read
+  corpus_error,        // a replay corpus file is malformed (the message starts with "file:line: ")
   internal,            // an unexpected failure; a bug
 };
 

@@ -16,10 +16,13 @@ namespace alguna::contract {
 
 struct ReplayOptions {
   // "http://host[:port]" or "https://host[:port]" (a trailing "/" is allowed, no other path).
-  // Empty: an embedded MockServer on 127.0.0.1, port 0, started by Replayer::create.
+  // Empty: an embedded MockServer on 127.0.0.1, port 0, started by Replayer::create. Against it,
+  // ${ALGUNA_API_KEY} is a fresh test key for every scenario run (the environment is not read),
+  // and as the mock keeps one account per API key, every scenario starts from the mock's initial
+  // state, whatever runs beside it.
   std::string base_url;
   // ${ALGUNA_API_KEY} is read from this environment variable (and nothing else from the
-  // environment).
+  // environment) when base_url is set.
   std::string api_key_env = "ALGUNA_API_KEY";
   // --var NAME=VALUE
   std::map<std::string, std::string> variables;
@@ -58,18 +61,42 @@ struct ScenarioResult {
 };
 
 // Built once, then shared: run() is const and thread-safe (each call uses its own connection,
-// kept alive across the scenario's steps). No string in a result holds the API key.
+// kept alive across the scenario's steps); a Session keeps one connection alive across the
+// scenarios it runs (one Session per thread). No string in a result holds the API key.
 //
 // Requests go out as recorded (method, target unencoded, headers, body bytes), plus what
 // cpp-httplib 0.11 adds on its own (Host, Accept, User-Agent, Content-Length, ...), and
 // "Content-Type: text/plain" when a body is recorded without a Content-Type. Redirects are not
 // followed.
 class Replayer {
+  struct Impl;
+
  public:
   // Error invalid_argument for a bad URL or options, io_error for an unreadable CA file or an
   // embedded mock that cannot start.
   static Result<Replayer> create(ReplayOptions options) noexcept;
 
+  // One connection to the endpoint, kept alive and reused by every scenario it runs (a transport
+  // error closes it; the next scenario opens a new one). Not thread-safe: one per thread. It keeps
+  // the Replayer's state (and the embedded mock) alive.
+  class Session {
+   public:
+    ScenarioResult run(const Scenario& scenario) noexcept;
+
+    Session(Session&&) noexcept;
+    Session& operator=(Session&&) noexcept;
+    ~Session();
+
+   private:
+    friend class Replayer;
+    struct State;
+    explicit Session(std::shared_ptr<const Impl> impl) noexcept;
+    std::unique_ptr<State> state_;
+  };
+
+  Session session() const noexcept;
+
+  // A Session of its own for this one scenario.
   ScenarioResult run(const Scenario& scenario) const noexcept;
 
   // The endpoint requests go to (the embedded mock's URL when base_url was empty).
@@ -77,7 +104,6 @@ class Replayer {
   const ReplayOptions& options() const noexcept;
 
  private:
-  struct Impl;
   explicit Replayer(std::shared_ptr<const Impl> impl) noexcept;
   std::shared_ptr<const Impl> impl_;
 };
