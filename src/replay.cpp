@@ -163,10 +163,21 @@ std::chrono::milliseconds backoff(int attempt, const httplib::Result* answer) {
   return std::chrono::milliseconds(static_cast<long>(std::min(jittered, 5000.0)));
 }
 
-bool retryable(const httplib::Result& answer) {
-  if (!answer) return answer.error() == httplib::Error::Connection ||
-                      answer.error() == httplib::Error::ConnectionTimeout ||
-                      answer.error() == httplib::Error::SSLConnection;
+// `resendable`: the request may have reached the server and still be sent again — a GET, or a
+// request with an Idempotency-Key (the API answers a repeat from its record instead of applying it
+// twice). Only such a request is retried after a failure in the middle of an exchange (a reset or
+// a timeout while sending or reading); a failure to connect is always safe to retry.
+bool retryable(const httplib::Result& answer, bool resendable) {
+  if (!answer) {
+    switch (answer.error()) {
+      case httplib::Error::Connection:
+      case httplib::Error::ConnectionTimeout:
+      case httplib::Error::SSLConnection: return true;
+      case httplib::Error::Read:
+      case httplib::Error::Write: return resendable;
+      default: return false;
+    }
+  }
   if (answer->status == 429 || answer->status == 503) return true;
   return detail::iequals(answer->get_header_value("Transient-Error"), "true");
 }
@@ -391,8 +402,9 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario, httplib::Client& cl
     for (const auto& header : request.headers) http_request.headers.emplace(header.first, header.second);
     http_request.body = request.body;
 
+    const bool resendable = request.method == "GET" || http_request.has_header("Idempotency-Key");
     httplib::Result answer = client.send(http_request);
-    for (int attempt = 0; attempt < options.retries && retryable(answer); ++attempt) {
+    for (int attempt = 0; attempt < options.retries && retryable(answer, resendable); ++attempt) {
       std::this_thread::sleep_for(backoff(attempt, &answer));
       if (!answer) client.stop();  // a fresh connection for the next attempt
       answer = client.send(http_request);

@@ -4,6 +4,11 @@
 // the refusal to send it over plain http to another host.
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -590,5 +595,98 @@ TEST_CASE("against the embedded mock every scenario run starts from the initial 
     const ScenarioResult second = session.run(seed);  // on one shared state it would see "Changed"
     INFO(describe(second));
     CHECK(second.outcome == Outcome::passed);
+  }
+}
+
+namespace {
+
+// A raw TCP server on 127.0.0.1: the first `resets` connections are closed as soon as a request
+// has arrived (no answer: a reset in the middle of an exchange); later ones get the doc's customer.
+class ResettingServer {
+ public:
+  explicit ResettingServer(int resets) : resets_(resets) {
+    listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener_ >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    REQUIRE(::listen(listener_, 16) == 0);
+    socklen_t length = sizeof address;
+    REQUIRE(::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~ResettingServer() {
+    ::shutdown(listener_, SHUT_RDWR);
+    ::close(listener_);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_; }
+
+ private:
+  void serve() {
+    for (;;) {
+      const int connection = ::accept(listener_, nullptr, nullptr);
+      if (connection < 0) return;
+      std::string received;
+      char buffer[4096];
+      // Read up to the end of the head and the body it announces.
+      while (received.find("\r\n\r\n") == std::string::npos) {
+        const ssize_t got = ::recv(connection, buffer, sizeof buffer, 0);
+        if (got <= 0) break;
+        received.append(buffer, static_cast<std::size_t>(got));
+      }
+      ++requests_;
+      if (requests_ <= resets_) {
+        ::close(connection);
+        continue;
+      }
+      const std::string body = default_customer().dump();
+      const std::string answer = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                                 "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+      ::send(connection, answer.data(), answer.size(), MSG_NOSIGNAL);
+      ::close(connection);
+    }
+  }
+
+  int resets_;
+  int listener_ = -1;
+  int port_ = 0;
+  std::atomic<int> requests_{0};
+  std::thread thread_;
+};
+
+}  // namespace
+
+TEST_CASE("a reset mid-exchange is retried only when the request is safe to send again", "[replay][retries]") {
+  set_key();
+  SECTION("with an Idempotency-Key: sent again, and the answer checked") {
+    ResettingServer server(1);
+    ReplayOptions options = options_for(server.url());
+    options.retries = 1;
+    const ScenarioResult result = make_replayer(options).run(rename());
+    INFO(describe(result));
+    CHECK(result.outcome == Outcome::passed);
+    CHECK(server.requests() == 2);
+  }
+  SECTION("a PATCH without one may have been applied: not sent again, the scenario errors") {
+    json headers = kHeaders;
+    headers.erase("Idempotency-Key");
+    json text = {{"id", "no-key"},
+                 {"request", {{"method", "PATCH"}, {"path", "/customers/cust_abc123"}, {"headers", headers},
+                              {"body", {{"name", "Acme Corp"}}}}},
+                 {"response", {{"status", 200}}}};
+    auto parsed = parse_scenario(text.dump(), "test", 1);
+    REQUIRE(parsed);
+    ResettingServer server(1);
+    ReplayOptions options = options_for(server.url());
+    options.retries = 2;
+    const ScenarioResult result = make_replayer(options).run(*parsed);
+    INFO(describe(result));
+    CHECK(result.outcome == Outcome::error);
+    CHECK(server.requests() == 1);
+    CHECK(failures_of(result, "transport").size() == 1);
   }
 }

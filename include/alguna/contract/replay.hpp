@@ -28,7 +28,9 @@ struct ReplayOptions {
   std::map<std::string, std::string> variables;
   // Per request: connect, read and write each.
   std::chrono::milliseconds timeout{30000};
-  // Extra attempts on a connection failure, 429, 503 or an answer with "Transient-Error: true";
+  // Extra attempts on a connection failure, 429, 503 or an answer with "Transient-Error: true",
+  // and on a reset or timeout in the middle of an exchange when the request is safe to send again
+  // (a GET, or any request with an Idempotency-Key);
   // exponential backoff with jitter (100 ms x 2^attempt, +-50%, at most 5 s), or the answer's
   // Retry-After (seconds, at most 30 s) when it gives one.
   int retries = 2;
