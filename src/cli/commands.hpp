@@ -50,4 +50,26 @@ CLI::App* setup_serve(CLI::App& app, ServeArgs& args);
 // Runs until SIGINT or SIGTERM.
 int run_serve(const ServeArgs& args);
 
+// alguna-contract replay CORPUS... [--base-url URL] [--api-key-env NAME] [--var NAME=VALUE]...
+// [-j N] [--timeout SECONDS] [--retries N] [--report FILE] [--junit FILE] [--shard I/N] [--tag TAG]...
+// [--ca-file FILE] [--allow-insecure-http]
+struct ReplayArgs {
+  std::vector<std::string> corpus;
+  std::string base_url;  // empty: the embedded mock
+  std::string api_key_env = "ALGUNA_API_KEY";
+  std::vector<std::string> variables;  // NAME=VALUE
+  std::size_t jobs = 0;                // 0: the number of cores
+  double timeout_seconds = 30.0;
+  std::size_t retries = 2;
+  std::string report_file;
+  std::string junit_file;
+  std::string shard;  // "I/N"
+  std::vector<std::string> tags;
+  std::string ca_file;
+  bool allow_insecure_http = false;
+};
+
+CLI::App* setup_replay(CLI::App& app, ReplayArgs& args);
+int run_replay(const ReplayArgs& args);
+
 }  // namespace alguna::contract::cli

@@ -32,15 +32,20 @@ int run(int argc, char** argv) {
   CLI::App* validate = setup_validate(app, validate_args);
   ServeArgs serve_args;
   CLI::App* serve = setup_serve(app, serve_args);
+  ReplayArgs replay_args;
+  CLI::App* replay = setup_replay(app, replay_args);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ExtrasError& e) {
     // CLI11 lists the unexpected arguments, which after a mistyped option may be an API key.
-    if (serve->parsed()) {
-      std::cerr << "alguna-contract serve: unexpected arguments (not repeated here: they may hold an "
-                   "API key); see alguna-contract serve --help\n";
-      return exit_usage;
+    for (const CLI::App* command : {serve, replay}) {
+      if (command->parsed()) {
+        std::cerr << "alguna-contract " << command->get_name()
+                  << ": unexpected arguments (not repeated here: they may hold an API key); see alguna-contract "
+                  << command->get_name() << " --help\n";
+        return exit_usage;
+      }
     }
     return app.exit(e) == 0 ? exit_valid : exit_usage;
   } catch (const CLI::ParseError& e) {
@@ -50,6 +55,7 @@ int run(int argc, char** argv) {
 
   if (validate->parsed()) return run_validate(validate_args);
   if (serve->parsed()) return run_serve(serve_args);
+  if (replay->parsed()) return run_replay(replay_args);
 
   std::cerr << app.help();
   return exit_usage;

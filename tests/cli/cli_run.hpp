@@ -2,11 +2,15 @@
 #pragma once
 
 #include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +19,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "temp_dir.hpp"
@@ -82,6 +87,53 @@ inline RunResult run_cli(const std::vector<std::string>& args,
   if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   result.out = read_file(out_path);
   result.err = read_file(err_path);
+  return result;
+}
+
+// Runs ALGUNA_CONTRACT_CLI with stdout and stderr on a pseudo-terminal (both arrive mixed in
+// `out`), with the environment variables `set` added and `unset` removed. Gives up after
+// `limit_seconds` (the child is killed, exit_code -1).
+inline RunResult run_cli_in_terminal(const std::vector<std::string>& args,
+                                     const std::vector<std::pair<std::string, std::string>>& set = {},
+                                     const std::vector<std::string>& unset = {}, int limit_seconds = 60) {
+  std::vector<std::string> argv_strings{ALGUNA_CONTRACT_CLI};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  int master = -1;
+  const pid_t pid = ::forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    for (const auto& [name, value] : set) ::setenv(name.c_str(), value.c_str(), 1);
+    for (const auto& name : unset) ::unsetenv(name.c_str());
+    const int null_in = ::open("/dev/null", O_RDONLY);
+    if (null_in >= 0) ::dup2(null_in, 0);
+    std::vector<char*> argv;
+    for (std::string& arg : argv_strings) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  RunResult result;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limit_seconds);
+  char buffer[4096];
+  for (;;) {
+    pollfd fd{master, POLLIN, 0};
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    const int ready = ::poll(&fd, 1, 100);
+    if (ready < 0 && errno != EINTR) break;
+    if (ready <= 0) continue;
+    const ssize_t got = ::read(master, buffer, sizeof buffer);
+    if (got <= 0) break;  // EIO once the child's side is closed
+    result.out.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(master);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) throw std::runtime_error("waitpid failed");
+  }
+  if (WIFEXITED(status)) result.exit_code = WEXITSTATUS(status);
   return result;
 }
 

@@ -50,9 +50,9 @@ TEST_CASE("help: lists the subcommands and the exit codes", "[cli]") {
   CHECK(result.err.empty());
   CHECK(result.out.find("validate") != std::string::npos);
   CHECK(result.out.find("Exit codes:\n"
-                        "  0  every document is valid\n"
-                        "  1  at least one document is invalid\n"
-                        "  2  usage error, unreadable file or internal error\n") !=
+                        "  0  every document is valid (validate), every scenario passed (replay)\n"
+                        "  1  a document is invalid (validate), a scenario failed or errored (replay)\n"
+                        "  2  usage error, unreadable file, malformed corpus (nothing sent) or internal error\n") !=
         std::string::npos);
 }
 

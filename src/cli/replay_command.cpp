@@ -1,0 +1,464 @@
+// alguna-contract replay [CORPUS...]: replays recorded scenarios against a live endpoint or the
+// embedded mock and reports what broke the contract.
+//
+// The corpus is read twice: a first pass reports every malformed scenario (file:line) and counts
+// the selected ones before anything is sent; the second pass streams the scenarios to the workers.
+// Memory stays bounded whatever the corpus's size: at most `window` scenarios are between the
+// reader and the output at once, and both report files are streamed.
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <deque>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <alguna/contract/corpus.hpp>
+#include <alguna/contract/replay.hpp>
+
+#include "cli/commands.hpp"
+#include "cli/exit_codes.hpp"
+#include "cli/options.hpp"
+#include "cli/replay_output.hpp"
+
+namespace alguna::contract::cli {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr const char* kCommand = "alguna-contract replay: ";
+constexpr std::size_t kMaxListedCorpusErrors = 50;
+
+bool is_variable_name(const std::string& name) {
+  if (name.empty() || name.size() > 100) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(name[i]);
+    const bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::string check_timeout(std::string& value) {
+  try {
+    std::size_t used = 0;
+    const double number = std::stod(value, &used);
+    if (used == value.size() && number >= 0.001 && number <= 3600.0) return std::string();
+  } catch (const std::exception&) {
+  }
+  return "must be a number of seconds from 0.001 to 3600, got \"" + value + "\"";
+}
+
+struct Shard {
+  std::uint64_t index = 0;  // 0-based
+  std::uint64_t count = 1;
+};
+
+std::optional<Shard> parse_shard(const std::string& text) {
+  const std::size_t slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  const auto number = [](const std::string& digits) -> std::optional<std::uint64_t> {
+    if (digits.empty() || digits.size() > 6 || (digits.size() > 1 && digits[0] == '0') ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return std::nullopt;
+    }
+    return std::stoull(digits);
+  };
+  const auto index = number(text.substr(0, slash));
+  const auto count = number(text.substr(slash + 1));
+  if (!index || !count || *count == 0 || *index == 0 || *index > *count) return std::nullopt;
+  return Shard{*index - 1, *count};
+}
+
+// FNV-1a, 64 bits: stable across runs, machines and versions, so that N CI jobs running shards
+// 1/N .. N/N split the corpus exactly, each scenario into one shard.
+std::uint64_t stable_hash(const std::string& text) {
+  std::uint64_t hash = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 0x100000001b3ull;
+  }
+  return hash;
+}
+
+struct Selection {
+  std::vector<std::string> tags;  // any of them; empty: every scenario
+  std::optional<Shard> shard;
+
+  bool selects(const Scenario& scenario) const {
+    if (!tags.empty()) {
+      const bool tagged = std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
+        return std::find(scenario.tags.begin(), scenario.tags.end(), tag) != scenario.tags.end();
+      });
+      if (!tagged) return false;
+    }
+    return !shard || stable_hash(scenario.id) % shard->count == shard->index;
+  }
+};
+
+bool mentions(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+bool mentions(const nlohmann::json& value, const std::string& needle) {
+  if (value.is_string()) return mentions(value.get_ref<const std::string&>(), needle);
+  if (value.is_structured()) {
+    for (const auto& child : value) {
+      if (mentions(child, needle)) return true;
+    }
+  }
+  return false;
+}
+
+// Whether a request of the scenario uses ${ALGUNA_API_KEY}.
+bool uses_api_key(const Scenario& scenario) {
+  static const std::string kVariable = "${ALGUNA_API_KEY}";
+  for (const Step& step : scenario.steps) {
+    const RecordedRequest& request = step.request;
+    if (mentions(request.path, kVariable)) return true;
+    for (const auto& header : request.headers) {
+      if (mentions(header.second, kVariable)) return true;
+    }
+    if (request.raw_body && mentions(*request.raw_body, kVariable)) return true;
+    if (request.body && mentions(*request.body, kVariable)) return true;
+  }
+  return false;
+}
+
+struct CheckedCorpus {
+  std::size_t selected = 0;
+  std::size_t not_selected = 0;
+  std::optional<std::string> first_key_use;  // "file:line" of the first selected scenario using the key
+};
+
+// The first pass. Prints every corpus error; false when there was one.
+bool check_corpus(const std::vector<std::string>& paths, const CorpusOptions& options, const Selection& selection,
+                  CheckedCorpus& checked) {
+  auto reader = CorpusReader::open(paths, options);
+  if (!reader) {
+    std::cerr << kCommand << reader.error().message << '\n';
+    return false;
+  }
+  std::size_t errors = 0;
+  for (;;) {
+    auto next = reader->next();
+    if (!next) {
+      if (++errors <= kMaxListedCorpusErrors) std::cerr << kCommand << next.error().message << '\n';
+      if (next.error().code == Errc::io_error || next.error().code == Errc::internal) break;
+      continue;
+    }
+    if (!next.value()) break;
+    const Scenario& scenario = *next.value();
+    if (!selection.selects(scenario)) {
+      ++checked.not_selected;
+      continue;
+    }
+    ++checked.selected;
+    if (!checked.first_key_use && uses_api_key(scenario)) checked.first_key_use = scenario.source();
+  }
+  if (errors > kMaxListedCorpusErrors) {
+    std::cerr << kCommand << "... and " << errors - kMaxListedCorpusErrors << " more corpus errors\n";
+  }
+  if (errors != 0) {
+    std::cerr << kCommand << errors << " corpus error" << (errors == 1 ? "" : "s") << "; nothing was sent\n";
+  }
+  return errors == 0;
+}
+
+bool color_wanted(int fd) {
+  const char* no_color = std::getenv("NO_COLOR");  // https://no-color.org: set and not empty
+  return ::isatty(fd) == 1 && (no_color == nullptr || *no_color == '\0');
+}
+
+// Runs the selected scenarios on `jobs` threads, each with its own kept-alive connection, and
+// hands every result to `emit` in corpus order, on one thread at a time.
+class ParallelRun {
+ public:
+  using Emit = std::function<void(const Scenario&, const ScenarioResult&)>;
+
+  ParallelRun(const Replayer& replayer, std::size_t jobs, Emit emit)
+      : replayer_(replayer), jobs_(jobs), window_(jobs * 16 + 16), emit_(std::move(emit)) {}
+
+  // Whether writing out a result failed (reported on stderr).
+  bool internal_error() const { return internal_error_; }
+
+  // Returns the reader's error, if the corpus changed between the passes.
+  std::optional<std::string> run(CorpusReader& reader, const Selection& selection) {
+    std::vector<std::thread> workers;
+    workers.reserve(jobs_);
+    for (std::size_t i = 0; i < jobs_; ++i) workers.emplace_back([this] { work(); });
+
+    std::optional<std::string> problem;
+    std::size_t sequence = 0;
+    for (;;) {
+      auto next = reader.next();
+      if (!next) {
+        problem = next.error().message;
+        break;
+      }
+      if (!next.value()) break;
+      if (!selection.selects(*next.value())) continue;
+      std::unique_lock<std::mutex> lock(mutex_);
+      room_.wait(lock, [&] { return sequence - emitted_ < window_; });
+      queue_.push_back({sequence++, std::move(*next.value())});
+      work_ready_.notify_one();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      reading_done_ = true;
+    }
+    work_ready_.notify_all();
+    for (auto& worker : workers) worker.join();
+    return problem;
+  }
+
+ private:
+  struct Job {
+    std::size_t sequence;
+    Scenario scenario;
+  };
+  struct Done {
+    Scenario scenario;
+    ScenarioResult result;
+  };
+
+  void work() {
+    Replayer::Session session = replayer_.session();
+    for (;;) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        work_ready_.wait(lock, [&] { return !queue_.empty() || reading_done_; });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      ScenarioResult result = session.run(job.scenario);
+      std::lock_guard<std::mutex> lock(mutex_);
+      done_.emplace(job.sequence, Done{std::move(job.scenario), std::move(result)});
+      // Whoever completes the next scenario in corpus order writes out every result that is ready.
+      for (auto it = done_.find(emitted_); it != done_.end(); it = done_.find(emitted_)) {
+        try {
+          emit_(it->second.scenario, it->second.result);
+        } catch (const std::exception& e) {
+          std::cerr << kCommand << "internal error while writing a result: " << e.what() << '\n';
+          internal_error_ = true;
+        }
+        done_.erase(it);
+        ++emitted_;
+      }
+      room_.notify_one();
+    }
+  }
+
+  const Replayer& replayer_;
+  std::size_t jobs_;
+  std::size_t window_;
+  Emit emit_;
+
+  std::mutex mutex_;
+  std::condition_variable work_ready_;
+  std::condition_variable room_;
+  std::deque<Job> queue_;
+  std::map<std::size_t, Done> done_;
+  std::size_t emitted_ = 0;
+  bool reading_done_ = false;
+  bool internal_error_ = false;
+};
+
+}  // namespace
+
+CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
+  CLI::App* command = app.add_subcommand(
+      "replay", "Replay recorded scenarios against an endpoint (default: the embedded mock) and report "
+                "every broken contract");
+  command->add_option("corpus", args.corpus, "Scenario files (.json, .jsonl) and directories (searched recursively)")
+      ->type_name("CORPUS")
+      ->required();
+  command->add_option("--base-url", args.base_url,
+                      "http(s)://host[:port] of the endpoint; without it an embedded mock is started on "
+                      "127.0.0.1 and every scenario starts from its initial state")
+      ->type_name("URL");
+  command->add_option("--api-key-env", args.api_key_env,
+                      "Environment variable that holds the API key for ${ALGUNA_API_KEY}")
+      ->type_name("NAME")
+      ->capture_default_str();
+  // Values are never printed (no capture_default_str): a variable may hold a secret.
+  command->add_option("--var", args.variables, "Define ${NAME} for the corpus (repeat for several)")
+      ->type_name("NAME=VALUE")
+      ->allow_extra_args(false);
+  command->add_option("-j,--jobs", args.jobs, "Scenarios run in parallel (default: the number of cores)")
+      ->type_name("N")
+      ->check(decimal_in(1, 256));
+  command->add_option("--timeout", args.timeout_seconds, "Per request: connect, send and read, each")
+      ->type_name("SECONDS")
+      ->check(CLI::Validator(check_timeout, ""))
+      ->capture_default_str();
+  command->add_option("--retries", args.retries,
+                      "Extra attempts on a connection failure, 429, 503 or Transient-Error: true (backoff "
+                      "with jitter; Retry-After honoured)")
+      ->type_name("N")
+      ->check(decimal_in(0, 100))
+      ->capture_default_str();
+  command->add_option("--report", args.report_file, "Write a JSON report here")->type_name("FILE");
+  command->add_option("--junit", args.junit_file, "Write a JUnit XML report here (one testcase per scenario)")
+      ->type_name("FILE");
+  command->add_option("--shard", args.shard,
+                      "Run shard I of N (1-based): a stable hash of the scenario id decides, so N jobs "
+                      "split the corpus exactly")
+      ->type_name("I/N");
+  command->add_option("--tag", args.tags, "Run only scenarios with this tag (repeat: any of them)")
+      ->type_name("TAG")
+      ->allow_extra_args(false);
+  command->add_option("--ca-file", args.ca_file, "Trust this CA (PEM) for https, e.g. a mock's self-signed certificate")
+      ->type_name("FILE");
+  command->add_flag("--allow-insecure-http", args.allow_insecure_http,
+                    "Allow sending an API key over plain http to a host other than loopback");
+  command->footer(
+      "Output: one block per scenario that failed or errored on stdout, then a summary line; a progress\n"
+      "bar on stderr when it is a terminal; colour only on a terminal and when NO_COLOR is unset.\n"
+      "The API key never appears in any output (shown as Bearer ***).\n\n"
+      "Exit codes:\n"
+      "  0  every scenario passed\n"
+      "  1  a scenario failed or errored\n"
+      "  2  usage error, malformed corpus (nothing is sent), unwritable report, or internal error\n");
+  return command;
+}
+
+int run_replay(const ReplayArgs& args) {
+  if (!is_variable_name(args.api_key_env)) {
+    std::cerr << kCommand << "--api-key-env must name an environment variable (letters, digits, _)\n";
+    return exit_usage;
+  }
+  ReplayOptions options;
+  options.base_url = args.base_url;
+  options.api_key_env = args.api_key_env;
+  options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout_seconds * 1000.0 + 0.5));
+  options.retries = static_cast<int>(args.retries);
+  options.ca_file = args.ca_file;
+  options.allow_insecure_http = args.allow_insecure_http;
+  CorpusOptions corpus_options;
+  for (const std::string& definition : args.variables) {
+    const std::size_t equals = definition.find('=');
+    const std::string name = definition.substr(0, equals);
+    if (equals == std::string::npos || !is_variable_name(name)) {
+      std::cerr << kCommand << "--var takes NAME=VALUE (NAME: letters, digits, _)\n";
+      return exit_usage;
+    }
+    if (name == "ALGUNA_API_KEY" || name == "IDEMPOTENCY_KEY") {
+      std::cerr << kCommand << "--var " << name << ": ${" << name << "} is built in and cannot be defined\n";
+      return exit_usage;
+    }
+    options.variables[name] = definition.substr(equals + 1);
+    corpus_options.variables.insert(name);
+  }
+  Selection selection;
+  selection.tags = args.tags;
+  if (!args.shard.empty()) {
+    selection.shard = parse_shard(args.shard);
+    if (!selection.shard) {
+      std::cerr << kCommand << "--shard takes I/N with 1 <= I <= N (e.g. 2/4), got \"" << args.shard << "\"\n";
+      return exit_usage;
+    }
+  }
+
+  CheckedCorpus checked;
+  if (!check_corpus(args.corpus, corpus_options, selection, checked)) return exit_usage;
+  if (!args.base_url.empty() && checked.first_key_use && std::getenv(args.api_key_env.c_str()) == nullptr) {
+    std::cerr << kCommand << "the environment variable " << args.api_key_env << " is not set, and the corpus uses "
+              << "${ALGUNA_API_KEY} (first at " << *checked.first_key_use << "); nothing was sent\n";
+    return exit_usage;
+  }
+
+  // The key only to scrub it from what this command writes; the library redacts its own results.
+  const char* key = args.base_url.empty() ? nullptr : std::getenv(args.api_key_env.c_str());
+  const Scrubber scrub(key != nullptr ? key : "");
+
+  JsonReport json_report;
+  JUnitReport junit_report;
+  if (!args.report_file.empty()) {
+    if (auto problem = json_report.open(args.report_file)) {
+      std::cerr << kCommand << *problem << '\n';
+      return exit_usage;
+    }
+  }
+  if (!args.junit_file.empty()) {
+    if (auto problem = junit_report.open(args.junit_file)) {
+      std::cerr << kCommand << *problem << '\n';
+      return exit_usage;
+    }
+  }
+
+  auto replayer = Replayer::create(options);
+  if (!replayer) {
+    std::cerr << kCommand << scrub(replayer.error().message) << '\n';
+    return exit_usage;
+  }
+  auto reader = CorpusReader::open(args.corpus, corpus_options);
+  if (!reader) {
+    std::cerr << kCommand << reader.error().message << '\n';
+    return exit_usage;
+  }
+
+  const bool color = color_wanted(STDOUT_FILENO);
+  std::optional<ProgressBar> progress;
+  if (::isatty(STDERR_FILENO) == 1) progress.emplace(stderr, checked.selected);
+
+  ReplaySummary summary;
+  summary.endpoint = replayer->base_url();
+  summary.embedded_mock = args.base_url.empty();
+  summary.not_selected = checked.not_selected;
+  const auto start = SteadyClock::now();
+  const std::size_t jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+
+  ParallelRun run(*replayer, jobs, [&](const Scenario& scenario, const ScenarioResult& result) {
+    summary.add(result);
+    const std::string warnings = warning_text(result);
+    const std::string failures = failure_text(result, color);
+    if (!warnings.empty() || !failures.empty()) {
+      if (progress) progress->clear();
+      if (!warnings.empty()) std::cerr << scrub(warnings) << std::flush;
+      if (!failures.empty()) std::cout << scrub(failures) << std::flush;
+    }
+    if (!args.report_file.empty()) json_report.add(scenario_json(result, {scenario.description, scenario.tags}), scrub);
+    if (!args.junit_file.empty()) junit_report.add(result, scrub);
+    if (progress) progress->update(summary.total, summary.failed + summary.errors);
+  });
+  const std::optional<std::string> problem = run.run(*reader, selection);
+  summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
+  if (progress) progress->clear();
+
+  int exit_code = summary.failed == 0 && summary.errors == 0 ? exit_valid : exit_invalid;
+  if (run.internal_error()) exit_code = exit_usage;
+  if (problem) {
+    std::cerr << kCommand << "the corpus changed while it was replayed: " << *problem << '\n';
+    exit_code = exit_usage;
+  }
+  if (!args.report_file.empty()) {
+    if (auto failed = json_report.finish(summary, scrub)) {
+      std::cerr << kCommand << *failed << '\n';
+      exit_code = exit_usage;
+    }
+  }
+  if (!args.junit_file.empty()) {
+    if (auto failed = junit_report.finish(summary, scrub)) {
+      std::cerr << kCommand << *failed << '\n';
+      exit_code = exit_usage;
+    }
+  }
+  std::cout << scrub(summary_text(summary, color)) << std::flush;
+  return exit_code;
+}
+
+}  // namespace alguna::contract::cli
