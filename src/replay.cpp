@@ -275,6 +275,10 @@ Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
       MockServerOptions mock_options;
       mock_options.host = "127.0.0.1";
       mock_options.port = 0;
+      // Every scenario run has a key of its own, used only while it runs: a short memory of
+      // accounts and idempotency keys keeps a replay of millions of scenarios in flat memory.
+      mock_options.mock.max_accounts = 10000;
+      mock_options.mock.idempotency_capacity = 10000;
       auto server = MockServer::start(mock_options);
       if (!server) return Error{Errc::io_error, "the embedded mock could not start: " + server.error().message};
       impl->mock = std::move(server).value();

@@ -405,6 +405,8 @@ int run_replay(const ReplayArgs& args) {
     std::cerr << kCommand << scrub(replayer.error().message) << '\n';
     return exit_usage;
   }
+  // The first pass checked the ids; this one keeps none.
+  corpus_options.check_duplicate_ids = false;
   auto reader = CorpusReader::open(args.corpus, corpus_options);
   if (!reader) {
     std::cerr << kCommand << reader.error().message << '\n';

@@ -4,9 +4,12 @@
 // never appearing in any output. Endpoints that misbehave are httplib servers on 127.0.0.1, port 0.
 #include <httplib.h>
 
+#include <sys/resource.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 #include <set>
 #include <string>
@@ -489,4 +492,30 @@ TEST_CASE("replay: a progress bar and colour on a terminal; NO_COLOR turns colou
   CHECK_FALSE(contains(plain.out, "\x1b[32m"));
   CHECK(contains(plain.out, "FAIL  bad"));
   CHECK(contains(plain.out, "2 scenarios: 1 passed, 1 failed"));
+}
+
+TEST_CASE("replay: memory stays flat as the corpus grows", "[cli][replay][memory]") {
+  // Peak resident memory of a 10,000-scenario replay and of a 60,000-scenario one. What may grow
+  // with the corpus is only the first pass's ids (well under 10 MB here); a replay that held
+  // results, scenarios, or the mock's per-run accounts and idempotency records would grow by
+  // tens of megabytes.
+  TempDir dir;
+  const auto corpus = [&](const std::string& name, int count) {
+    std::ofstream out(dir / name, std::ios::binary);
+    for (int i = 0; i < count; ++i) out << rename_scenario("s" + std::to_string(i), "N" + std::to_string(i)).dump() << '\n';
+    REQUIRE(out.good());
+    return dir / name;
+  };
+  const auto peak_kb = [&](const std::string& file) {
+    const auto result = run_cli({"replay", file, "-j", "8", "--report", dir / "report.json"});
+    INFO(result.out << result.err);
+    REQUIRE(result.exit_code == 0);
+    rusage usage{};
+    REQUIRE(::getrusage(RUSAGE_CHILDREN, &usage) == 0);
+    return static_cast<long>(usage.ru_maxrss);  // the largest child so far, in KB
+  };
+  const long small = peak_kb(corpus("small.jsonl", 10000));
+  const long large = peak_kb(corpus("large.jsonl", 60000));
+  INFO("peak RSS: 10,000 scenarios " << small << " KB, 60,000 scenarios " << large << " KB");
+  CHECK(large - small < 30 * 1024);
 }

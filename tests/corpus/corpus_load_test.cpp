@@ -164,6 +164,19 @@ TEST_CASE("corpus: duplicate ids across files name both places", "[corpus]") {
   CHECK(errors[0] == (dir / "b.jsonl") + ":2: duplicate id \"same\" (first at " + (dir / "a.json") + ":1)");
 }
 
+TEST_CASE("corpus: a second pass may skip the duplicate check and keep no ids", "[corpus]") {
+  TempDir dir;
+  write(dir / "b.jsonl", minimal("same") + "\n" + minimal("same") + "\n");
+  CHECK(errors_of({dir.path()}).size() == 1);
+  CorpusOptions options;
+  options.check_duplicate_ids = false;
+  auto reader = CorpusReader::open({dir.path()}, options);
+  REQUIRE(reader);
+  std::size_t read = 0;
+  for (auto next = reader->next(); next && next.value(); next = reader->next()) ++read;
+  CHECK(read == 2);
+}
+
 TEST_CASE("corpus: errors in a .jsonl file carry its line, and reading goes on", "[corpus]") {
   TempDir dir;
   write(dir / "c.jsonl", minimal("ok1") + "\n{\"id\": \n" + minimal("ok2") + "\n" +

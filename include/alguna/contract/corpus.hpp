@@ -78,11 +78,15 @@ struct CorpusOptions {
   std::set<std::string> variables;
   // For each scenario's text: a JSONL line or a whole .json file.
   ParseLimits limits;
+  // Keep every id to report duplicates. Off only for a second pass over a corpus already read
+  // whole with it on (memory then stays flat however many scenarios there are).
+  bool check_duplicate_ids = true;
 };
 
 // Reads the scenarios of files and directories (searched recursively, sorted by path; only
 // .json and .jsonl files) one at a time: memory stays bounded by the largest scenario plus the
-// ids seen so far (every id is kept, with where it was first seen, to report duplicates).
+// ids seen so far (every id is kept, with where it was first seen, to report duplicates; see
+// CorpusOptions::check_duplicate_ids).
 class CorpusReader {
  public:
   // Lists the files. Error io_error when a path does not exist or cannot be listed, and
