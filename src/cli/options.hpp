@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <exception>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -23,6 +24,22 @@ inline CLI::Validator decimal_in(std::uint64_t min, std::uint64_t max) {
         const std::uint64_t number = std::stoull(value);
         if (number < min || number > max) return "must be " + range + ", got " + value;
         return std::string();
+      },
+      "");
+}
+
+// A CLI11 check: a number (decimals allowed) from `min` to `max`; `range` says so in the message
+// ("from 0 to 1"). std::stod alone would take "1e400", "nan" or trailing text.
+inline CLI::Validator number_in(double min, double max, std::string range) {
+  return CLI::Validator(
+      [min, max, range](std::string& value) -> std::string {
+        try {
+          std::size_t used = 0;
+          const double number = std::stod(value, &used);
+          if (used == value.size() && number >= min && number <= max) return std::string();
+        } catch (const std::exception&) {
+        }
+        return "must be a number " + range + ", got \"" + value + "\"";
       },
       "");
 }

@@ -52,16 +52,6 @@ bool is_variable_name(const std::string& name) {
   return true;
 }
 
-std::string check_timeout(std::string& value) {
-  try {
-    std::size_t used = 0;
-    const double number = std::stod(value, &used);
-    if (used == value.size() && number >= 0.001 && number <= 3600.0) return std::string();
-  } catch (const std::exception&) {
-  }
-  return "must be a number of seconds from 0.001 to 3600, got \"" + value + "\"";
-}
-
 struct Shard {
   std::uint64_t index = 0;  // 0-based
   std::uint64_t count = 1;
@@ -303,7 +293,7 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
       ->check(decimal_in(1, 256));
   command->add_option("--timeout", args.timeout_seconds, "Per request: connect, send and read, each")
       ->type_name("SECONDS")
-      ->check(CLI::Validator(check_timeout, ""))
+      ->check(number_in(0.001, 3600.0, "of seconds from 0.001 to 3600"))
       ->capture_default_str();
   command->add_option("--retries", args.retries,
                       "Extra attempts on a connection failure, 429, 503 or Transient-Error: true (backoff "

@@ -32,17 +32,6 @@ namespace alguna::contract::cli {
 
 namespace {
 
-// A CLI11 check: a number from 0 to 1.
-std::string check_fraction(std::string& value) {
-  try {
-    std::size_t used = 0;
-    const double number = std::stod(value, &used);
-    if (used == value.size() && number >= 0.0 && number <= 1.0) return std::string();
-  } catch (const std::exception&) {
-  }
-  return "must be a number from 0 to 1, got \"" + value + "\"";
-}
-
 std::string serve_exit_codes() {
   return "Exit codes:\n"
          "  " + std::to_string(static_cast<int>(exit_valid)) + "  stopped by SIGINT or SIGTERM\n"
@@ -83,7 +72,7 @@ CLI::App* setup_serve(CLI::App& app, ServeArgs& args) {
   command->add_option("--fault-rate", args.fault_rate,
                       "Answer this fraction of requests with 500, 503 or 429 (Transient-Error: true)")
       ->type_name("P")
-      ->check(CLI::Validator(check_fraction, ""))
+      ->check(number_in(0.0, 1.0, "from 0 to 1"))
       ->capture_default_str();
   command->add_option("--seed", args.seed, "Seed of the fault generator")
       ->type_name("N")
