@@ -325,6 +325,50 @@ std::string ExpectedStatus::to_string() const {
 
 std::string Scenario::source() const { return file + ":" + std::to_string(line); }
 
+namespace {
+
+json step_json(const Step& step) {
+  json request = {{"method", step.request.method}, {"path", step.request.path}};
+  if (!step.request.headers.empty()) request["headers"] = step.request.headers;
+  if (step.request.body) request["body"] = *step.request.body;
+  if (step.request.raw_body) request["raw_body"] = *step.request.raw_body;
+  json response = {{"status", step.response.status.status_class != 0 ? json(step.response.status.to_string())
+                                                                      : json(step.response.status.code)}};
+  if (!step.response.headers.empty()) response["headers"] = step.response.headers;
+  if (step.response.body) response["body"] = *step.response.body;
+  json out = {{"request", std::move(request)}, {"response", std::move(response)}};
+  if (!step.match.empty()) {
+    json match = json::object();
+    for (const MatchRule& rule : step.match) {
+      switch (rule.kind) {
+        case MatchKind::any: match[rule.pointer] = "any"; break;
+        case MatchKind::type: match[rule.pointer] = "type"; break;
+        case MatchKind::date_time: match[rule.pointer] = "date-time"; break;
+        case MatchKind::regex: match[rule.pointer] = "regex:" + rule.pattern; break;
+      }
+    }
+    out["match"] = std::move(match);
+  }
+  return out;
+}
+
+}  // namespace
+
+json to_json(const Scenario& scenario) {
+  json out = {{"id", scenario.id}};
+  if (!scenario.description.empty()) out["description"] = scenario.description;
+  if (!scenario.tags.empty()) out["tags"] = scenario.tags;
+  if (scenario.steps.size() == 1) {
+    json step = step_json(scenario.steps.front());
+    for (auto& [key, value] : step.items()) out[key] = std::move(value);
+  } else {
+    json steps = json::array();
+    for (const Step& step : scenario.steps) steps.push_back(step_json(step));
+    out["steps"] = std::move(steps);
+  }
+  return out;
+}
+
 Result<Scenario> parse_scenario(std::string_view text, const std::string& file, std::size_t line,
                                 const CorpusOptions& options) noexcept {
   try {

@@ -427,6 +427,7 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario, httplib::Client& cl
 
     const httplib::Response& response = *answer;
     step_result.status_code = response.status;
+    step_result.transient = detail::iequals(response.get_header_value("Transient-Error"), "true");
     Headers headers;
     headers.reserve(response.headers.size());
     for (const auto& header : response.headers) headers.emplace_back(header.first, header.second);

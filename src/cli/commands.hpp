@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -71,5 +72,25 @@ struct ReplayArgs {
 
 CLI::App* setup_replay(CLI::App& app, ReplayArgs& args);
 int run_replay(const ReplayArgs& args);
+
+// alguna-contract fuzz [--base-url URL] [--seed N] [--count N] [-j N] [--save-failures FILE.jsonl]
+// [--customer ID] [--api-key-env NAME] [--timeout SECONDS] [--retries N] [--ca-file FILE]
+// [--allow-insecure-http]
+struct FuzzArgs {
+  std::string base_url;  // empty: the embedded mock
+  std::optional<std::uint64_t> seed;  // empty: a random one, printed
+  std::size_t count = 1000;
+  std::size_t jobs = 0;  // 0: the number of cores
+  std::string save_failures;
+  std::string customer = "cust_abc123";
+  std::string api_key_env = "ALGUNA_API_KEY";
+  double timeout_seconds = 30.0;
+  std::size_t retries = 2;
+  std::string ca_file;
+  bool allow_insecure_http = false;
+};
+
+CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args);
+int run_fuzz(const FuzzArgs& args);
 
 }  // namespace alguna::contract::cli

@@ -34,12 +34,14 @@ int run(int argc, char** argv) {
   CLI::App* serve = setup_serve(app, serve_args);
   ReplayArgs replay_args;
   CLI::App* replay = setup_replay(app, replay_args);
+  FuzzArgs fuzz_args;
+  CLI::App* fuzz = setup_fuzz(app, fuzz_args);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ExtrasError& e) {
     // CLI11 lists the unexpected arguments, which after a mistyped option may be an API key.
-    for (const CLI::App* command : {serve, replay}) {
+    for (const CLI::App* command : {serve, replay, fuzz}) {
       if (command->parsed()) {
         std::cerr << "alguna-contract " << command->get_name()
                   << ": unexpected arguments (not repeated here: they may hold an API key); see alguna-contract "
@@ -56,6 +58,7 @@ int run(int argc, char** argv) {
   if (validate->parsed()) return run_validate(validate_args);
   if (serve->parsed()) return run_serve(serve_args);
   if (replay->parsed()) return run_replay(replay_args);
+  if (fuzz->parsed()) return run_fuzz(fuzz_args);
 
   std::cerr << app.help();
   return exit_usage;

@@ -31,6 +31,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/options.hpp"
+#include "cli/parallel_run.hpp"
 #include "cli/replay_output.hpp"
 
 namespace alguna::contract::cli {
@@ -170,102 +171,6 @@ bool color_wanted(int fd) {
   const char* no_color = std::getenv("NO_COLOR");  // https://no-color.org: set and not empty
   return ::isatty(fd) == 1 && (no_color == nullptr || *no_color == '\0');
 }
-
-// Runs the selected scenarios on `jobs` threads, each with its own kept-alive connection, and
-// hands every result to `emit` in corpus order, on one thread at a time.
-class ParallelRun {
- public:
-  using Emit = std::function<void(const Scenario&, const ScenarioResult&)>;
-
-  ParallelRun(const Replayer& replayer, std::size_t jobs, Emit emit)
-      : replayer_(replayer), jobs_(jobs), window_(jobs * 16 + 16), emit_(std::move(emit)) {}
-
-  // Whether writing out a result failed (reported on stderr).
-  bool internal_error() const { return internal_error_; }
-
-  // Returns the reader's error, if the corpus changed between the passes.
-  std::optional<std::string> run(CorpusReader& reader, const Selection& selection) {
-    std::vector<std::thread> workers;
-    workers.reserve(jobs_);
-    for (std::size_t i = 0; i < jobs_; ++i) workers.emplace_back([this] { work(); });
-
-    std::optional<std::string> problem;
-    std::size_t sequence = 0;
-    for (;;) {
-      auto next = reader.next();
-      if (!next) {
-        problem = next.error().message;
-        break;
-      }
-      if (!next.value()) break;
-      if (!selection.selects(*next.value())) continue;
-      std::unique_lock<std::mutex> lock(mutex_);
-      room_.wait(lock, [&] { return sequence - emitted_ < window_; });
-      queue_.push_back({sequence++, std::move(*next.value())});
-      work_ready_.notify_one();
-    }
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      reading_done_ = true;
-    }
-    work_ready_.notify_all();
-    for (auto& worker : workers) worker.join();
-    return problem;
-  }
-
- private:
-  struct Job {
-    std::size_t sequence;
-    Scenario scenario;
-  };
-  struct Done {
-    Scenario scenario;
-    ScenarioResult result;
-  };
-
-  void work() {
-    Replayer::Session session = replayer_.session();
-    for (;;) {
-      Job job;
-      {
-        std::unique_lock<std::mutex> lock(mutex_);
-        work_ready_.wait(lock, [&] { return !queue_.empty() || reading_done_; });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
-      }
-      ScenarioResult result = session.run(job.scenario);
-      std::lock_guard<std::mutex> lock(mutex_);
-      done_.emplace(job.sequence, Done{std::move(job.scenario), std::move(result)});
-      // Whoever completes the next scenario in corpus order writes out every result that is ready.
-      for (auto it = done_.find(emitted_); it != done_.end(); it = done_.find(emitted_)) {
-        try {
-          emit_(it->second.scenario, it->second.result);
-        } catch (const std::exception& e) {
-          std::cerr << kCommand << "internal error while writing a result: " << e.what() << '\n';
-          internal_error_ = true;
-        }
-        done_.erase(it);
-        ++emitted_;
-      }
-      room_.notify_one();
-    }
-  }
-
-  const Replayer& replayer_;
-  std::size_t jobs_;
-  std::size_t window_;
-  Emit emit_;
-
-  std::mutex mutex_;
-  std::condition_variable work_ready_;
-  std::condition_variable room_;
-  std::deque<Job> queue_;
-  std::map<std::size_t, Done> done_;
-  std::size_t emitted_ = 0;
-  bool reading_done_ = false;
-  bool internal_error_ = false;
-};
 
 }  // namespace
 
@@ -427,7 +332,14 @@ int run_replay(const ReplayArgs& args) {
     if (!args.junit_file.empty()) junit_report.add(result, scrub);
     if (progress) progress->update(summary.total, summary.failed + summary.errors);
   });
-  const std::optional<std::string> problem = run.run(*reader, selection);
+  const std::optional<std::string> problem = run.run([&]() -> ParallelRun::Next {
+    for (;;) {
+      auto next = reader->next();
+      if (!next) return next.error().message;
+      if (!next.value()) return std::nullopt;
+      if (selection.selects(*next.value())) return std::move(*next.value());
+    }
+  });
   summary.duration = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
   if (progress) progress->clear();
 

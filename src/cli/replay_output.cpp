@@ -87,15 +87,9 @@ std::string Scrubber::operator()(std::string text) const {
   return text;
 }
 
-std::string failure_text(const ScenarioResult& result, bool color) {
-  if (result.outcome == Outcome::passed) return {};
+std::string failure_details(const ScenarioResult& result) {
   const bool error = result.outcome == Outcome::error;
   std::string text;
-  if (color) text += std::string(kBold) + kRed;
-  text += error ? "ERROR " : "FAIL  ";
-  if (color) text += kReset;
-  text += result.id + "  (" + result.source + ", " + std::to_string(result.duration.count()) + " ms): ";
-  // One line per scenario, so that a CI log can be searched line by line.
   std::string separator;
   for (std::size_t i = 0; i < result.steps.size(); ++i) {
     for (const Failure& failure : result.steps[i].failures) {
@@ -109,7 +103,18 @@ std::string failure_text(const ScenarioResult& result, bool color) {
   for (char& c : text) {
     if (c == '\n' || c == '\r') c = ' ';
   }
-  return text + '\n';
+  return text;
+}
+
+std::string failure_text(const ScenarioResult& result, bool color) {
+  if (result.outcome == Outcome::passed) return {};
+  std::string text;
+  if (color) text += std::string(kBold) + kRed;
+  text += result.outcome == Outcome::error ? "ERROR " : "FAIL  ";
+  if (color) text += kReset;
+  // One line per scenario, so that a CI log can be searched line by line.
+  return text + result.id + "  (" + result.source + ", " + std::to_string(result.duration.count()) +
+         " ms): " + failure_details(result) + '\n';
 }
 
 std::string warning_text(const ScenarioResult& result) {

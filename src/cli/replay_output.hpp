@@ -54,6 +54,8 @@ class Scrubber {
 // line. Colour only when
 // `color` (stdout is a terminal and NO_COLOR is unset or empty).
 std::string failure_text(const ScenarioResult& result, bool color);
+// "step 1 [status] expected status 200, got 422; step 1 [body] ...": every failure, on one line.
+std::string failure_details(const ScenarioResult& result);
 std::string summary_text(const ReplaySummary& summary, bool color);
 // stderr: a request-contract warning, one line each.
 std::string warning_text(const ScenarioResult& result);

@@ -110,6 +110,10 @@ class CorpusReader {
   std::unique_ptr<Impl> impl_;
 };
 
+// The scenario in the corpus format (one line of a .jsonl file once dumped): parse_scenario of its
+// dump gives the same scenario back. The single-exchange form when it has one step.
+nlohmann::json to_json(const Scenario& scenario);
+
 // Parses one scenario from its text (what the reader does for each one, minus the duplicate-id
 // check). `file` and `line` only name it in errors.
 Result<Scenario> parse_scenario(std::string_view text, const std::string& file, std::size_t line,

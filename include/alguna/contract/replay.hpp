@@ -43,6 +43,7 @@ struct ReplayOptions {
 
 struct StepResult {
   int status_code = 0;  // 0 when no answer arrived
+  bool transient = false;  // the answer said "Transient-Error: true" (after any retries)
   // Checks: "transport", "status", "content-type", "schema", "body", "header".
   std::vector<Failure> failures;
   // The recorded request breaks the request contract while the recorded response is 2xx.
