@@ -40,6 +40,10 @@
 // line, a header line over 8 KiB, a Range it cannot parse) are rendered as JSON 4xx by the error
 // handler, and an exception in a handler (MockService::handle is noexcept, so this is a last resort)
 // becomes {"status":400,"detail":"bad request"} without its message.
+//
+// InMemoryMockServer (mock_server_internal.hpp, not public API) runs the same connection loop over
+// a Connection that reads from a string and writes into another instead of a socket: the fuzz
+// harness fuzz/fuzz_mock.cpp drives the whole HTTP layer with it, with no sockets or threads.
 #include <alguna/contract/mock.hpp>
 
 #include <arpa/inet.h>
@@ -77,6 +81,7 @@
 #include <utility>
 #include <vector>
 
+#include "mock_server_internal.hpp"
 #include "text.hpp"
 
 namespace alguna::contract {
@@ -405,6 +410,18 @@ class Connection final : public httplib::Stream {
     address_of(fd, true, remote_ip_, remote_port_);
     address_of(fd, false, local_ip_, local_port_);
   }
+  // In memory: reads `input` (then end of stream, as from a client that shut its write side),
+  // appends what is written to `output`. Nothing ever waits.
+  Connection(std::string_view input, std::string& output, const std::atomic<bool>& stopping,
+             const std::atomic<std::size_t>& waiting, std::size_t max_body_bytes)
+      : fd_(-1),
+        ssl_(nullptr),
+        stopping_(stopping),
+        waiting_(waiting),
+        max_body_bytes_(max_body_bytes),
+        memory_input_(input),
+        memory_output_(&output),
+        buffer_(kReadBufferBytes) {}
 
   // httplib::Stream
   bool is_readable() const override {
@@ -428,6 +445,7 @@ class Connection final : public httplib::Stream {
   // Waits up to `timeout` for the first byte of the next request.
   bool wait_for_request(SteadyClock::duration timeout) {
     if (buffered() > 0) return true;
+    if (memory_output_ != nullptr) return !memory_input_.empty();
     const auto now = SteadyClock::now();
     yield_after_ = now + kUnderPressure;
     return wait_io(POLLIN, now + timeout);
@@ -499,6 +517,7 @@ class Connection final : public httplib::Stream {
     const bool unread_input =
         in_request_ && (body_pending_ || !head_complete_ || failure_ == Failure::body_too_large ||
                         failure_ == Failure::bad_framing || failure_ == Failure::head_too_large);
+    if (memory_output_ != nullptr) return;  // in memory: nothing to shut down or drain
     if (ssl_ != nullptr) {
       ERR_clear_error();
       SSL_shutdown(ssl_);  // sends close_notify; we do not wait for the peer's
@@ -548,6 +567,7 @@ class Connection final : public httplib::Stream {
   // Waits for `events` on the socket until `deadline`, in slices so that stop() is noticed, and
   // so is a queue of connections waiting for a worker while this one idles (kUnderPressure).
   bool wait_io(short events, SteadyClock::time_point deadline) const {
+    if (memory_output_ != nullptr) return true;  // in memory: always ready (read() then says end)
     for (;;) {
       if (stopping_.load(std::memory_order_relaxed)) return false;
       const auto now = SteadyClock::now();
@@ -569,6 +589,16 @@ class Connection final : public httplib::Stream {
   // Reads more bytes into the buffer; false on end of stream, timeout, stop or error.
   bool fill() {
     begin_ = end_ = 0;
+    if (memory_output_ != nullptr) {
+      if (memory_input_.empty()) {
+        fail(Failure::closed);
+        return false;
+      }
+      end_ = std::min(memory_input_.size(), buffer_.size());
+      std::memcpy(buffer_.data(), memory_input_.data(), end_);
+      memory_input_.remove_prefix(end_);
+      return true;
+    }
     const auto deadline =
         std::min(SteadyClock::now() + kReadIdle, in_head_ ? head_deadline_ : request_deadline_);
     for (;;) {
@@ -658,6 +688,8 @@ class Connection final : public httplib::Stream {
   const std::atomic<bool>& stopping_;
   const std::atomic<std::size_t>& waiting_;
   const std::size_t max_body_bytes_;
+  std::string_view memory_input_;          // in memory: the bytes not yet read
+  std::string* memory_output_ = nullptr;   // in memory: where writes go; nullptr over a socket
   std::string remote_ip_;
   int remote_port_ = -1;
   std::string local_ip_;
@@ -723,6 +755,10 @@ ssize_t Connection::read(char* out, size_t size) {
 ssize_t Connection::write(const char* data, size_t size) {
   if (failure_ == Failure::io || failure_ == Failure::closed) return -1;
   if (size == 0) return 0;
+  if (memory_output_ != nullptr) {
+    memory_output_->append(data, size);
+    return static_cast<ssize_t>(size);
+  }
   const auto deadline = SteadyClock::now() + kWriteTimeout;
   for (;;) {
     short wait_for = POLLOUT;
@@ -876,6 +912,12 @@ class GuardedServer final : public Base {
 
     Connection connection(fd, ssl, core_.stopping, core_.waiting, core_.service.options().max_body_bytes);
     if (ssl != nullptr && !handshake(ssl, fd)) return;
+    run(connection);
+  }
+
+ public:
+  // The keep-alive loop of one connection, then its end (serve(), and InMemoryMockServer).
+  void run(Connection& connection) {
     CurrentConnection current(&connection);
     for (std::size_t served = 0; served < kKeepAliveMax; ++served) {
       const SteadyClock::duration idle = served == 0 ? SteadyClock::duration(kHeadDeadline)
@@ -895,6 +937,7 @@ class GuardedServer final : public Base {
     connection.finish();
   }
 
+ private:
   bool handshake(SSL* ssl, int fd) {
     if (SSL_set_fd(ssl, fd) != 1) return false;
     SSL_set_accept_state(ssl);
@@ -1234,5 +1277,46 @@ const MockService& MockServer::service() const noexcept { return impl_->core->se
 void MockServer::stop() noexcept {
   if (impl_) impl_->stop();
 }
+
+// --- Without sockets ---------------------------------------------------------------------------
+
+namespace detail {
+
+struct InMemoryMockServer::Impl {
+  explicit Impl(MockService service) : core(std::move(service)), server(core) { install_handlers(server, core); }
+  Core core;
+  GuardedServer<httplib::Server> server;
+};
+
+Result<InMemoryMockServer> InMemoryMockServer::create(const MockOptions& options) noexcept {
+  try {
+    auto service = MockService::create(options);
+    if (!service) return service.error();
+    return InMemoryMockServer(std::make_unique<Impl>(std::move(service).value()));
+  } catch (const std::exception& e) {
+    return Error{Errc::internal, std::string("creating the in-memory mock server failed: ") + e.what()};
+  }
+}
+
+InMemoryMockServer::InMemoryMockServer(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+InMemoryMockServer::InMemoryMockServer(InMemoryMockServer&&) noexcept = default;
+InMemoryMockServer& InMemoryMockServer::operator=(InMemoryMockServer&&) noexcept = default;
+InMemoryMockServer::~InMemoryMockServer() = default;
+
+std::string InMemoryMockServer::exchange(std::string_view input) {
+  std::string output;
+  Connection connection(input, output, impl_->core.stopping, impl_->core.waiting,
+                        impl_->core.service.options().max_body_bytes);
+  try {
+    impl_->server.run(connection);
+  } catch (...) {
+    // As process_and_close_socket: the connection ends; what was written stays written.
+  }
+  return output;
+}
+
+const MockService& InMemoryMockServer::service() const noexcept { return impl_->core.service; }
+
+}  // namespace detail
 
 }  // namespace alguna::contract
