@@ -8,11 +8,12 @@ build_dir="${ALGUNA_CONTRACT_BUILD_DIR:-$repo_root/build}"
 
 # The Debian packages every build needs. libvalijson-dev pulls in Qt, Poco, yaml-cpp, jsoncpp,
 # picojson and rapidjson headers for its other adapters; we install it anyway (see README).
-# libcpp-httplib-dev is the mock server's HTTP(S) library (it pulls in libssl-dev); openssl (the
+# libcpp-httplib-dev is the mock server's HTTP(S) library (it pulls in libssl-dev), libcurl the
+# replayer's client; openssl (the
 # command) makes the throwaway certificates of the TLS tests.
 base_packages=(cmake ninja-build g++ pkg-config iso-codes
                nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev
-               libcpp-httplib-dev libre2-dev openssl)
+               libcpp-httplib-dev libcurl4-openssl-dev libre2-dev openssl)
 # Only the tests need these: xmllint (libxml2-utils) judges the JUnit reports' XML.
 test_packages=(libxml2-utils)
 
@@ -50,3 +51,7 @@ build_jobs() {
   cores="$(nproc 2>/dev/null || echo 2)"
   echo "${ALGUNA_CONTRACT_JOBS:-$cores}"
 }
+
+# The sanitizer stages of test.sh build in trees of their own beside build/.
+asan_build_dir="${ALGUNA_CONTRACT_ASAN_BUILD_DIR:-$repo_root/build-asan}"
+tsan_build_dir="${ALGUNA_CONTRACT_TSAN_BUILD_DIR:-$repo_root/build-tsan}"

@@ -1,14 +1,20 @@
-// The replay engine: one scenario's steps sent over one kept-alive httplib client, each answer
-// checked by match_response and the schemas. The second file of the library that includes
-// httplib.h (the client side only).
+// The replay engine: one scenario's steps sent over one kept-alive libcurl handle, each answer
+// checked by match_response and the schemas.
+//
+// Why libcurl and not cpp-httplib's client (which the mock's server side uses): an endpoint under
+// test may answer anything, and httplib 0.11's client matches the status line with std::regex,
+// which overflows the stack on a long line (a 30 KB status line crashed the replayer), and bounds
+// each read but not a whole request (an answer dripping one byte at a time never timed out).
+// libcurl parses without regex, bounds header sizes, and has a total per-request timeout.
 #include <alguna/contract/replay.hpp>
 
-#include <httplib.h>
+#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <random>
 #include <thread>
 #include <utility>
@@ -149,12 +155,159 @@ class Redactor {
   std::string key_;
 };
 
-std::chrono::milliseconds backoff(int attempt, const httplib::Result* answer) {
-  if (answer != nullptr && *answer && (*answer)->has_header("Retry-After")) {
-    const std::string value = (*answer)->get_header_value("Retry-After");
-    if (!value.empty() && value.size() <= 9 &&
-        std::all_of(value.begin(), value.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return std::min(std::chrono::milliseconds(std::atol(value.c_str()) * 1000), std::chrono::milliseconds(30000));
+// One answer, or why there is none.
+struct Answer {
+  CURLcode code = CURLE_OK;
+  bool connected = false;  // a connection was made (for a timeout: connecting, or waiting?)
+  bool too_large = false;  // the answer went over kMaxAnswerBytes and was cut off
+  int status = 0;
+  Headers headers;
+  std::string body;
+  std::string detail;  // libcurl's own words, when it failed
+
+  explicit operator bool() const { return code == CURLE_OK; }
+  const std::string* header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (detail::iequals(key, name)) return &value;
+    }
+    return nullptr;
+  }
+};
+
+// The same bound as the parser's: a larger answer could not be checked anyway.
+constexpr std::size_t kMaxAnswerBytes = 64u * 1024 * 1024;
+constexpr std::size_t kMaxHeaderBytes = 1024 * 1024;
+
+// One libcurl easy handle: it keeps its connection alive between requests.
+class HttpClient {
+ public:
+  HttpClient(std::string base, const ReplayOptions& options) : base_(std::move(base)), handle_(curl_easy_init()) {
+    if (handle_ == nullptr) return;
+    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle_, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
+    curl_easy_setopt(handle_, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(handle_, CURLOPT_PATH_AS_IS, 1L);  // the recorded target, not normalised
+    curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    // Per request, from connecting to the last byte: an answer that drips still ends in time.
+    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
+    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (!options.ca_file.empty()) curl_easy_setopt(handle_, CURLOPT_CAINFO, options.ca_file.c_str());
+    curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_);
+    curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, &HttpClient::on_header);
+    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
+    curl_easy_setopt(handle_, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, this);
+  }
+  ~HttpClient() {
+    if (handle_ != nullptr) curl_easy_cleanup(handle_);
+  }
+  HttpClient(const HttpClient&) = delete;
+  HttpClient& operator=(const HttpClient&) = delete;
+
+  bool valid() const { return handle_ != nullptr; }
+
+  // The next request opens a new connection.
+  void drop_connection() { fresh_ = true; }
+
+  // `resendable`: see retryable(). libcurl sends a request again, once, on a new connection when a
+  // kept-alive one turns out closed before any answer came; the request may have reached the
+  // server, so a request that is not safe to send twice always goes on a new connection.
+  Answer send(const HttpRequest& request, bool resendable) {
+    answer_ = Answer{};
+    header_bytes_ = 0;
+    error_[0] = '\0';
+    const std::string url = base_ + request.target;
+    curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(handle_, CURLOPT_FRESH_CONNECT, fresh_ || !resendable ? 1L : 0L);
+    fresh_ = false;
+    // HTTPGET resets what the previous request set (a body, HEAD); then the method as recorded.
+    curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
+    if (request.method == "HEAD") curl_easy_setopt(handle_, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (!request.body.empty()) {
+      curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
+      curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, request.body.data());
+    }
+    // The recorded headers, and none of libcurl's own but Host and Content-Length: "Name:" removes
+    // one, "Name;" sends an empty value.
+    curl_slist* list = nullptr;
+    bool has_content_type = false;
+    bool has_accept = false;
+    for (const auto& [name, value] : request.headers) {
+      has_content_type = has_content_type || detail::iequals(name, "Content-Type");
+      has_accept = has_accept || detail::iequals(name, "Accept");
+      const std::string line = value.empty() ? name + ";" : name + ": " + value;
+      list = curl_slist_append(list, line.c_str());
+    }
+    if (!has_accept) list = curl_slist_append(list, "Accept:");
+    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
+    list = curl_slist_append(list, "Expect:");
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, list);
+
+    answer_.code = curl_easy_perform(handle_);
+    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
+    curl_slist_free_all(list);
+    if (request.method == "HEAD") curl_easy_setopt(handle_, CURLOPT_NOBODY, 0L);
+
+    long status = 0;
+    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &status);
+    answer_.status = static_cast<int>(status);
+    double connect_time = 0;
+    curl_easy_getinfo(handle_, CURLINFO_CONNECT_TIME, &connect_time);
+    answer_.connected = connect_time > 0;
+    if (answer_.code != CURLE_OK) {
+      answer_.detail = error_[0] != '\0' ? error_ : curl_easy_strerror(answer_.code);
+      fresh_ = true;  // whatever state the connection is in, it is not reused
+    }
+    return std::move(answer_);
+  }
+
+ private:
+  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self_pointer) {
+    auto* self = static_cast<HttpClient*>(self_pointer);
+    const std::size_t bytes = size * count;
+    self->header_bytes_ += bytes;
+    if (self->header_bytes_ > kMaxHeaderBytes) return 0;  // aborts: CURLE_WRITE_ERROR
+    std::string_view line(data, bytes);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.rfind("HTTP/", 0) == 0) {
+      self->answer_.headers.clear();  // a new status line (after a 100 Continue): its own headers
+    } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
+      std::string_view value = line.substr(colon + 1);
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+      self->answer_.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
+    }
+    return bytes;
+  }
+
+  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self_pointer) {
+    auto* self = static_cast<HttpClient*>(self_pointer);
+    const std::size_t bytes = size * count;
+    if (self->answer_.body.size() + bytes > kMaxAnswerBytes) {
+      self->answer_.too_large = true;
+      return 0;  // aborts: CURLE_WRITE_ERROR
+    }
+    self->answer_.body.append(data, bytes);
+    return bytes;
+  }
+
+  std::string base_;
+  CURL* handle_;
+  bool fresh_ = false;
+  Answer answer_;
+  std::size_t header_bytes_ = 0;
+  char error_[CURL_ERROR_SIZE] = {};
+};
+
+std::chrono::milliseconds backoff(int attempt, const Answer& answer) {
+  if (const std::string* value = answer ? answer.header("Retry-After") : nullptr) {
+    if (!value->empty() && value->size() <= 9 &&
+        std::all_of(value->begin(), value->end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      return std::min(std::chrono::milliseconds(std::atol(value->c_str()) * 1000), std::chrono::milliseconds(30000));
     }
   }
   thread_local std::mt19937 random{std::random_device{}()};
@@ -167,31 +320,47 @@ std::chrono::milliseconds backoff(int attempt, const httplib::Result* answer) {
 // request with an Idempotency-Key (the API answers a repeat from its record instead of applying it
 // twice). Only such a request is retried after a failure in the middle of an exchange (a reset or
 // a timeout while sending or reading); a failure to connect is always safe to retry.
-bool retryable(const httplib::Result& answer, bool resendable) {
+bool retryable(const Answer& answer, bool resendable) {
   if (!answer) {
-    switch (answer.error()) {
-      case httplib::Error::Connection:
-      case httplib::Error::ConnectionTimeout:
-      case httplib::Error::SSLConnection: return true;
-      case httplib::Error::Read:
-      case httplib::Error::Write: return resendable;
+    switch (answer.code) {
+      case CURLE_COULDNT_CONNECT:
+      case CURLE_COULDNT_RESOLVE_HOST:
+      case CURLE_SSL_CONNECT_ERROR: return true;
+      case CURLE_OPERATION_TIMEDOUT: return !answer.connected || resendable;
+      case CURLE_GOT_NOTHING:
+      case CURLE_RECV_ERROR:
+      case CURLE_SEND_ERROR:
+      case CURLE_PARTIAL_FILE: return resendable;
       default: return false;
     }
   }
-  if (answer->status == 429 || answer->status == 503) return true;
-  return detail::iequals(answer->get_header_value("Transient-Error"), "true");
+  if (answer.status == 429 || answer.status == 503) return true;
+  const std::string* transient = answer.header("Transient-Error");
+  return transient != nullptr && detail::iequals(*transient, "true");
 }
 
-std::string describe(httplib::Error error) {
-  switch (error) {
-    case httplib::Error::Connection: return "could not connect";
-    case httplib::Error::ConnectionTimeout: return "timed out connecting";
-    case httplib::Error::Read: return "no complete answer (the connection was reset or timed out)";
-    case httplib::Error::Write: return "could not send the request (the connection was reset or timed out)";
-    case httplib::Error::SSLConnection: return "the TLS handshake failed";
-    case httplib::Error::SSLLoadingCerts: return "could not load the CA certificates";
-    case httplib::Error::SSLServerVerification: return "the server's certificate could not be verified";
-    default: return "the request failed (" + httplib::to_string(error) + ")";
+std::string describe(const Answer& answer) {
+  switch (answer.code) {
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_COULDNT_RESOLVE_HOST: return "could not connect: " + answer.detail;
+    case CURLE_OPERATION_TIMEDOUT:
+      return answer.connected ? "no complete answer within the timeout" : "timed out connecting";
+    case CURLE_GOT_NOTHING:
+    case CURLE_RECV_ERROR:
+    case CURLE_PARTIAL_FILE: return "no complete answer (the connection was reset or closed): " + answer.detail;
+    case CURLE_SEND_ERROR: return "could not send the request (the connection was reset): " + answer.detail;
+    case CURLE_SSL_CONNECT_ERROR: return "the TLS handshake failed: " + answer.detail;
+    case CURLE_PEER_FAILED_VERIFICATION: return "the server's certificate could not be verified: " + answer.detail;
+    case CURLE_SSL_CACERT_BADFILE: return "could not load the CA certificates: " + answer.detail;
+    case CURLE_WEIRD_SERVER_REPLY:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_HTTP2:
+    case CURLE_HTTP3: return "the answer is not HTTP/1.1: " + answer.detail;
+    case CURLE_URL_MALFORMAT: return "the recorded request target cannot be sent: " + answer.detail;
+    case CURLE_WRITE_ERROR:
+      if (answer.too_large) return "the answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB";
+      return "the answer's headers are larger than " + std::to_string(kMaxHeaderBytes >> 10) + " KiB";
+    default: return "the request failed: " + answer.detail;
   }
 }
 
@@ -222,38 +391,33 @@ struct Replayer::Impl {
     if (mock) mock->stop();
   }
 
-  ScenarioResult run(const Scenario& scenario, httplib::Client& client) const;
+  ScenarioResult run(const Scenario& scenario, HttpClient& client) const;
 
-  std::unique_ptr<httplib::Client> make_client() const {
-    auto client = std::make_unique<httplib::Client>(
+  std::unique_ptr<HttpClient> make_client() const {
+    auto client = std::make_unique<HttpClient>(
         endpoint.scheme + "://" +
-        (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
-        std::to_string(endpoint.port));
-    if (!client->is_valid()) return nullptr;
-    client->set_keep_alive(true);
-    client->set_tcp_nodelay(true);
-    client->set_url_encode(false);  // the recorded target is sent as it is
-    client->set_follow_location(false);
-    client->set_connection_timeout(options.timeout);
-    client->set_read_timeout(options.timeout);
-    client->set_write_timeout(options.timeout);
-    if (endpoint.scheme == "https") {
-      if (!options.ca_file.empty()) client->set_ca_cert_path(options.ca_file);
-      client->enable_server_certificate_verification(true);
-    }
+            (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
+            std::to_string(endpoint.port),
+        options);
+    if (!client->valid()) return nullptr;
     return client;
   }
 };
 
 struct Replayer::Session::State {
   std::shared_ptr<const Replayer::Impl> impl;
-  std::unique_ptr<httplib::Client> client;
+  std::unique_ptr<HttpClient> client;
 };
 
 Replayer::Replayer(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(impl)) {}
 
 Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
   try {
+    // Once per process, before any thread makes a handle (curl_global_init is not thread-safe).
+    static std::once_flag curl_ready;
+    static CURLcode curl_state = CURLE_OK;
+    std::call_once(curl_ready, [] { curl_state = curl_global_init(CURL_GLOBAL_DEFAULT); });
+    if (curl_state != CURLE_OK) return Error{Errc::internal, "libcurl could not be initialised"};
     if (options.retries < 0 || options.retries > 100) {
       return Error{Errc::invalid_argument, "retries must be between 0 and 100"};
     }
@@ -330,7 +494,7 @@ ScenarioResult Replayer::Session::run(const Scenario& scenario) noexcept {
     result.id = scenario.id;
     result.outcome = Outcome::error;
     result.error = std::string("internal error: ") + e.what();
-    if (state_ && state_->client) state_->client->stop();
+    if (state_ && state_->client) state_->client->drop_connection();
   }
   result.duration = std::chrono::duration_cast<std::chrono::milliseconds>(SteadyClock::now() - start);
   return result;
@@ -339,7 +503,7 @@ ScenarioResult Replayer::Session::run(const Scenario& scenario) noexcept {
 std::string Replayer::base_url() const { return impl_->url; }
 const ReplayOptions& Replayer::options() const noexcept { return impl_->options; }
 
-ScenarioResult Replayer::Impl::run(const Scenario& scenario, httplib::Client& client) const {
+ScenarioResult Replayer::Impl::run(const Scenario& scenario, HttpClient& client) const {
   ScenarioResult result;
   result.id = scenario.id;
   result.source = scenario.source();
@@ -400,38 +564,29 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario, httplib::Client& cl
       }
     }
 
-    httplib::Request http_request;
-    http_request.method = request.method;
-    http_request.path = request.target;
-    for (const auto& header : request.headers) http_request.headers.emplace(header.first, header.second);
-    http_request.body = request.body;
-
-    const bool resendable = request.method == "GET" || http_request.has_header("Idempotency-Key");
-    httplib::Result answer = client.send(http_request);
+    bool resendable = request.method == "GET";
+    for (const auto& header : request.headers) resendable = resendable || detail::iequals(header.first, "Idempotency-Key");
+    Answer answer = client.send(request, resendable);
     for (int attempt = 0; attempt < options.retries && retryable(answer, resendable); ++attempt) {
-      std::this_thread::sleep_for(backoff(attempt, &answer));
-      if (!answer) client.stop();  // a fresh connection for the next attempt
-      answer = client.send(http_request);
+      std::this_thread::sleep_for(backoff(attempt, answer));
+      answer = client.send(request, resendable);
     }
 
     if (!answer) {
-      client.stop();  // the next scenario of this session starts on a fresh connection
       Failure failure;
       failure.check = "transport";
-      failure.message = describe(answer.error()) + " (" + url + request.target + ")";
+      failure.message = describe(answer) + " (" + url + detail::shorten(request.target, 200) + ")";
       redact.apply(failure);
       step_result.failures.push_back(failure);
       result.steps.push_back(std::move(step_result));
       return fail_scenario("step " + std::to_string(index + 1) + ": " + failure.message);
     }
 
-    const httplib::Response& response = *answer;
+    const Answer& response = answer;
     step_result.status_code = response.status;
-    step_result.transient = detail::iequals(response.get_header_value("Transient-Error"), "true");
-    Headers headers;
-    headers.reserve(response.headers.size());
-    for (const auto& header : response.headers) headers.emplace_back(header.first, header.second);
-    step_result.failures = match_response(step, response.status, headers, response.body);
+    const std::string* transient = response.header("Transient-Error");
+    step_result.transient = transient != nullptr && detail::iequals(*transient, "true");
+    step_result.failures = match_response(step, response.status, response.headers, response.body);
 
     const int status_class = response.status / 100;
     if (status_class == 2 || status_class == 4 || status_class == 5) {

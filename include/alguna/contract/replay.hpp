@@ -26,7 +26,7 @@ struct ReplayOptions {
   std::string api_key_env = "ALGUNA_API_KEY";
   // --var NAME=VALUE
   std::map<std::string, std::string> variables;
-  // Per request: connect, read and write each.
+  // Per request, from connecting to the answer's last byte (each attempt of a retried one).
   std::chrono::milliseconds timeout{30000};
   // Extra attempts on a connection failure, 429, 503 or an answer with "Transient-Error: true",
   // and on a reset or timeout in the middle of an exchange when the request is safe to send again
@@ -67,10 +67,10 @@ struct ScenarioResult {
 // kept alive across the scenario's steps); a Session keeps one connection alive across the
 // scenarios it runs (one Session per thread). No string in a result holds the API key.
 //
-// Requests go out as recorded (method, target unencoded, headers, body bytes), plus what
-// cpp-httplib 0.11 adds on its own (Host, Accept, User-Agent, Content-Length, ...), and
-// "Content-Type: text/plain" when a body is recorded without a Content-Type. Redirects are not
-// followed.
+// Requests go out as recorded (method, target unencoded and unnormalised, headers, body bytes),
+// over HTTP/1.1 with libcurl, plus only Host and Content-Length. Redirects are not followed, answers
+// are not decompressed, and an answer is cut off (a transport error) past 64 MiB of body or 1 MiB
+// of headers.
 class Replayer {
   struct Impl;
 
