@@ -930,6 +930,13 @@ class GuardedServer final : public Base {
                                                  [&](httplib::Request& req) {
                                                    // We answer whole JSON documents, never ranges.
                                                    req.ranges.clear();
+                                                   // Routing is ours (install_handlers): httplib's
+                                                   // router only matches req.path against
+                                                   // [\s\S]* with std::regex, which recurses per
+                                                   // character (~300 B of stack each, left resident
+                                                   // in the worker). Nothing else reads req.path;
+                                                   // MockService routes on req.target.
+                                                   req.path.clear();
                                                    connection.end_head();
                                                  });
       if (!written || connection_closed || last || connection.must_close()) break;
@@ -1049,7 +1056,10 @@ void install_handlers(httplib::Server& server, Core& core) {
     connection->mark_answered();
     if (connection->body_pending()) connection->close_after();
   };
-  // [\s\S] rather than '.', which does not match a decoded %0A.
+  // [\s\S] rather than '.', which does not match a decoded %0A. The router matches it against an
+  // empty req.path (cleared in GuardedServer::run: std::regex recurses once per character); these
+  // routes only exist to hand a body-reading request its ContentReader, which a pre-routing
+  // handler cannot get in 0.11 (the reader is built in the private Server::routing()).
   const std::string any = R"([\s\S]*)";
   server.Post(any, with_body);
   server.Put(any, with_body);
