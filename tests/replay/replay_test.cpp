@@ -517,6 +517,8 @@ TEST_CASE("requests are sent as recorded, with one idempotency key per scenario 
   const Replayer replayer = make_replayer(options);
   REQUIRE(replayer.run(*parsed).outcome == Outcome::passed);
   REQUIRE(replayer.run(*parsed).outcome == Outcome::passed);
+  // The server's threads wrote `seen` under the mutex: read it under the mutex too.
+  std::lock_guard<std::mutex> lock(mutex);
   REQUIRE(seen.size() == 4);
   INFO(json(seen).dump(2));
   CHECK(seen[0]["target"] == "/customers/cust_abc123?x=a%20b");
@@ -554,6 +556,8 @@ TEST_CASE("a Session keeps one connection alive across scenarios; run() alone us
   for (int i = 0; i < 5; ++i) REQUIRE(session.run(rename()).outcome == Outcome::passed);
   REQUIRE(replayer.run(rename()).outcome == Outcome::passed);
   REQUIRE(replayer.run(rename()).outcome == Outcome::passed);
+  // The server's threads wrote `client_ports` under the mutex: read it under the mutex too.
+  std::lock_guard<std::mutex> lock(mutex);
   REQUIRE(client_ports.size() == 7);
   for (int i = 1; i < 5; ++i) CHECK(client_ports[i] == client_ports[0]);
   CHECK(client_ports[5] != client_ports[0]);
