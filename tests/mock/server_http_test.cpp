@@ -488,7 +488,6 @@ TEST_CASE("httplib's own refusals are JSON 4xx, never 5xx", "[mock][robustness]"
       {"a head over 64 KiB", "GET /customers/acme HTTP/1.1\r\nX-Long: " + std::string(100000, 'a') + "\r\n\r\n", 431},
       {"a target over 4 KiB", "PATCH /customers/" + std::string(6000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
       {"a target over 8 KiB", "GET /customers/" + std::string(9000, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n", 414},
-      {"a Range httplib cannot parse", "GET /customers/acme HTTP/1.1\r\n" + good_headers(kKey) + "Range: bytes=0-1,5-3\r\n\r\n", 416},
   };
   for (const Case& c : cases) {
     INFO(c.name);
@@ -496,13 +495,44 @@ TEST_CASE("httplib's own refusals are JSON 4xx, never 5xx", "[mock][robustness]"
     CHECK(response.status == c.status);
     conforming(response);
   }
-  // A valid Range is ignored: the mock answers whole documents.
-  const RawResponse ranged = raw_exchange(server->port(), "GET /customers/acme HTTP/1.1\r\nHost: x\r\n" +
-                                                              good_headers(kKey) +
-                                                              "Range: bytes=0-5\r\nConnection: close\r\n\r\n");
-  CHECK(ranged.status == 200);
-  conforming(ranged);
   CHECK(raw_get(server->port(), "/customers/acme").status == 200);
+}
+
+TEST_CASE("Range headers are ignored, whatever their value: whole documents, never 206 or 416", "[mock][robustness]") {
+  // httplib 0.11 would check a Range value with a std::regex (its stack grows with the value) and
+  // answer 416 to one it cannot parse; the mock hides the field from it (RFC 9110 section 14.2: a
+  // server may ignore Range).
+  auto server = start();
+  std::string many = "bytes=0-1";
+  while (many.size() < 7600) many += ",0-1";
+  const std::vector<std::string> fields = {"Range: bytes=0-5",   "Range: bytes=0-1,5-3", "range: bytes=5-3",
+                                           "RANGE: items=oops",  "Range: " + many,       "Range:"};
+  const std::string whole = raw_get(server->port(), "/customers/acme").body;
+  REQUIRE(!whole.empty());
+  for (const std::string& field : fields) {
+    INFO(field.substr(0, 40));
+    const RawResponse response = raw_exchange(
+        server->port(), "GET /customers/acme HTTP/1.1\r\nHost: x\r\n" + good_headers(kKey) + field + "\r\n\r\n");
+    CHECK(response.status == 200);
+    CHECK(response.body == whole);
+    conforming(response);
+  }
+  // The field name split across writes: the server reads ahead to tell it apart.
+  RawSocket socket(server->port());
+  REQUIRE(socket.send("GET /customers/acme HTTP/1.1\r\nHost: x\r\n" + good_headers(kKey) + "Ra"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE(socket.send("nge: bytes=9-2\r\nReferer: x\r\n\r\n"));
+  const RawResponse split = parse_response(socket.read_response());
+  CHECK(split.status == 200);
+  CHECK(split.body == whole);
+  // A PATCH with a Range is applied as usual.
+  const std::string body = R"({"name":"Ranged"})";
+  const RawResponse patched = raw_exchange(
+      server->port(), "PATCH /customers/acme HTTP/1.1\r\nHost: x\r\n" + good_headers(kKey) +
+                          "Content-Type: application/json\r\nRange: bytes=5-3\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body);
+  CHECK(patched.status == 200);
+  CHECK(server->service().customer(kKey, "acme")->at("name") == "Ranged");
 }
 
 TEST_CASE("connections: keep-alive, pipelining, and an unread body ends the connection", "[mock][connections]") {
