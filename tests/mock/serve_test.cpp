@@ -3,12 +3,7 @@
 // only server_http_test.cpp pays for httplib.h.
 #ifdef ALGUNA_CONTRACT_CLI
 
-#include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <regex>
@@ -16,12 +11,11 @@
 #include <thread>
 #include <vector>
 
+#include "child_process.hpp"
 #include "raw_http.hpp"
 #include "test_support.hpp"
 
 #include <alguna/contract/mock.hpp>
-
-extern char** environ;
 
 using namespace alguna::contract;
 using namespace alguna::contract::testing;
@@ -34,64 +28,9 @@ namespace {
 // running when the test ends.
 class ServeProcess {
  public:
-  explicit ServeProcess(const std::vector<std::string>& args) {
-    int out[2];
-    if (::pipe2(out, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
-    out_ = out[0];
-    std::vector<std::string> argv_strings{ALGUNA_CONTRACT_CLI, "serve"};
-    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_strings) argv.push_back(arg.data());
-    argv.push_back(nullptr);
+  explicit ServeProcess(const std::vector<std::string>& args) : child_(argv(args), true) {}
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_addopen(&actions, 2, err_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    sigset_t none;
-    sigemptyset(&none);
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    posix_spawnattr_setsigmask(&attributes, &none);
-    posix_spawnattr_setsigdefault(&attributes, &defaults);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    const int spawned = posix_spawn(&pid_, argv[0], &actions, &attributes, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attributes);
-    ::close(out[1]);
-    if (spawned != 0) throw std::runtime_error("cannot run " + argv_strings[0]);
-  }
-  ~ServeProcess() {
-    if (pid_ > 0 && exit_code_ == kRunning) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-    ::close(out_);
-  }
-  ServeProcess(const ServeProcess&) = delete;
-  ServeProcess& operator=(const ServeProcess&) = delete;
-
-  // The first line on stdout (without its newline), or what came before end of output or timeout.
-  std::string first_line(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
-    const auto deadline = SteadyClock::now() + timeout;
-    while (out_text_.find('\n') == std::string::npos) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - SteadyClock::now());
-      if (left.count() <= 0) break;
-      pollfd descriptor{out_, POLLIN, 0};
-      if (::poll(&descriptor, 1, static_cast<int>(left.count())) <= 0) break;
-      char buffer[512];
-      const ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      out_text_.append(buffer, static_cast<std::size_t>(n));
-    }
-    return out_text_.substr(0, out_text_.find('\n'));
-  }
+  std::string first_line() { return child_.first_line(std::chrono::milliseconds(5000)); }
 
   // The port in "listening on http://127.0.0.1:PORT", or 0.
   int port() {
@@ -101,47 +40,24 @@ class ServeProcess {
     return std::regex_match(line, match, pattern) ? std::stoi(match[1].str()) : 0;
   }
 
-  void signal(int number) const { ::kill(pid_, number); }
+  void signal(int number) const { child_.signal(number); }
 
-  // The exit code once it exits within `timeout`; -1 if killed by a signal; kRunning if still running.
+  // The exit code once it exits within `timeout`; -1 if killed by a signal, or by us at the timeout.
   int wait(std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
-    const auto deadline = SteadyClock::now() + timeout;
-    while (exit_code_ == kRunning) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        break;
-      }
-      if (SteadyClock::now() >= deadline) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return exit_code_;
+    const Ended ended = child_.wait(timeout);
+    return ended.exited && !ended.timed_out ? ended.code : -1;
   }
 
-  // Everything written to stdout so far (call after wait()).
-  std::string out() {
-    char buffer[4096];
-    for (;;) {
-      pollfd descriptor{out_, POLLIN, 0};
-      if (::poll(&descriptor, 1, 100) <= 0) break;
-      const ssize_t n = ::read(out_, buffer, sizeof buffer);
-      if (n <= 0) break;
-      out_text_.append(buffer, static_cast<std::size_t>(n));
-    }
-    return out_text_;
-  }
-  std::string err() const { return read_text(err_path_); }
-
-  static constexpr int kRunning = -2;
+  std::string out() { return child_.out(); }
+  std::string err() const { return child_.err(); }
 
  private:
-  TempDir dir_;
-  std::string err_path_ = dir_ / "stderr";
-  pid_t pid_ = 0;
-  int out_ = -1;
-  std::string out_text_;
-  int exit_code_ = kRunning;
+  static std::vector<std::string> argv(const std::vector<std::string>& args) {
+    std::vector<std::string> all{ALGUNA_CONTRACT_CLI, "serve"};
+    all.insert(all.end(), args.begin(), args.end());
+    return all;
+  }
+  Child child_;
 };
 
 RawResponse get(int port, const std::string& target, const std::string& key = "sk_test_51Hxyz") {
