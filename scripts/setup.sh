@@ -13,7 +13,7 @@ build_dir="${ALGUNA_CONTRACT_BUILD_DIR:-$repo_root/build}"
 # command) makes the throwaway certificates of the TLS tests.
 base_packages=(cmake ninja-build g++ pkg-config iso-codes
                nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev
-               libcpp-httplib-dev libcurl4-openssl-dev libre2-dev openssl)
+               libcpp-httplib-dev libcurl4-openssl-dev libre2-dev libsimdjson-dev openssl)
 # Only the tests need these: xmllint (libxml2-utils) judges the JUnit reports' XML.
 test_packages=(libxml2-utils)
 

@@ -18,6 +18,7 @@
 
 #include <alguna/contract/formats.hpp>
 
+#include "fast_validator.hpp"
 #include "schema_set.hpp"
 #include "schema_shape.hpp"
 #include "text.hpp"
@@ -333,8 +334,25 @@ std::optional<Target> target_from_name(std::string_view name) noexcept {
   return std::nullopt;
 }
 
+const char* engine_name(Engine engine) noexcept {
+  switch (engine) {
+    case Engine::fast: return "fast";
+    case Engine::reference: return "reference";
+  }
+  return "";
+}
+
+std::optional<Engine> engine_from_name(std::string_view name) noexcept {
+  for (Engine engine : {Engine::fast, Engine::reference}) {
+    if (name == engine_name(engine)) return engine;
+  }
+  return std::nullopt;
+}
+
 struct Validator::Impl {
   ValidatorOptions config;
+  // The fast engine is generated from the embedded schemas: it runs only with them.
+  bool fast = false;
   json strict_bundle;
   std::unique_ptr<detail::ShapeGraph> shapes;  // over strict_bundle
   // Compiled schemas per target: [0] strict, [1] lenient. valijson::Schema can be shared
@@ -348,6 +366,10 @@ struct Validator::Impl {
 
   Report validate(Target target, const json& document, const ValidateOptions& options) const;
   bool is_valid(Target target, const json& document, const ValidateOptions& options) const;
+  bool uses_fast(Target target) const { return fast && detail::fast_engine_covers(target); }
+  // The report of a document the fast engine found valid: its unknown members as warnings, worded
+  // as the reference engine words them. Nothing when the fast engine did not find it valid.
+  std::optional<Report> fast_report(Target target, detail::FastResult result, bool lenient) const;
 
  private:
   struct Canonical {
@@ -420,6 +442,7 @@ Result<Validator> Validator::create(const ValidatorOptions& options) noexcept {
 
     auto impl = std::make_shared<Impl>();
     impl->config = options;
+    impl->fast = options.engine == Engine::fast && options.schema_dir.empty();
     impl->strict_bundle = std::move(strict).value();
     auto shapes = detail::ShapeGraph::build(impl->strict_bundle);
     if (!shapes) return shapes.error();
@@ -750,6 +773,30 @@ bool Validator::Impl::is_valid(Target target, const json& original, const Valida
   return validator.validate(schema(target, options.lenient), adapter, nullptr);
 }
 
+std::optional<Report> Validator::Impl::fast_report(Target target, detail::FastResult result, bool lenient) const {
+  if (result.verdict != detail::FastVerdict::valid) return std::nullopt;
+  Report report;
+  const Shape* root = roots[index_of(target)];
+  for (detail::UnknownMember& member : result.unknown) {
+    if (member.tokens.empty()) return std::nullopt;
+    std::string name = std::move(member.tokens.back());
+    member.tokens.pop_back();
+    const Shape* shape = member.tokens.empty() ? root : shapes->at(root, member.tokens);
+    if (shape == nullptr) continue;
+    // As report_unknown_fields decides; a schema for additional members is the reference's to walk.
+    if (shape->additional != nullptr) return std::nullopt;
+    if (!shape->closed && !shape->described) continue;
+    std::string pointer = pointer_of_tokens(member.tokens) + "/" + escape_pointer_token(name);
+    report_unknown_field(target, name, shape, std::move(pointer), lenient, report);
+  }
+  // An error here would be the reference engine's to explain (the fast engine saw none).
+  if (!report.errors.empty()) return std::nullopt;
+  std::stable_sort(report.warnings.begin(), report.warnings.end(),
+                   [](const Violation& a, const Violation& b) { return a.path < b.path; });
+  report.valid = true;
+  return report;
+}
+
 namespace {
 
 Report internal_failure(const char* what) {
@@ -764,6 +811,10 @@ Report internal_failure(const char* what) {
 Report Validator::validate(Target target, const json& document, const ValidateOptions& options) const noexcept {
   try {
     if (deeper_than(document, impl_->config.limits.max_depth)) return too_deep(impl_->config.limits.max_depth);
+    if (impl_->uses_fast(target)) {
+      auto fast = detail::fast_validate_document(target, document, impl_->config.limits.max_depth, options.lenient, true);
+      if (auto report = impl_->fast_report(target, std::move(fast), options.lenient)) return std::move(*report);
+    }
     return impl_->validate(target, document, options);
   } catch (const std::exception& e) {
     return internal_failure(e.what());
@@ -775,6 +826,10 @@ Report Validator::validate(Target target, const json& document, const ValidateOp
 Report Validator::validate_text(Target target, std::string_view text, const ValidateOptions& options,
                                std::size_t first_line) const noexcept {
   try {
+    if (impl_->uses_fast(target)) {
+      auto fast = detail::fast_validate_text(target, text, impl_->config.limits, options.lenient, true);
+      if (auto report = impl_->fast_report(target, std::move(fast), options.lenient)) return std::move(*report);
+    }
     ParseResult parsed = parse_json(text, impl_->config.limits, first_line);
     if (!parsed.document) {
       Report report;
@@ -798,10 +853,30 @@ Report Validator::validate_text(Target target, std::string_view text, const Vali
 bool Validator::is_valid(Target target, const json& document, const ValidateOptions& options) const noexcept {
   try {
     if (deeper_than(document, impl_->config.limits.max_depth)) return false;
+    if (impl_->uses_fast(target)) {
+      const auto fast =
+          detail::fast_validate_document(target, document, impl_->config.limits.max_depth, options.lenient, false);
+      if (fast.verdict != detail::FastVerdict::undecided) return fast.verdict == detail::FastVerdict::valid;
+    }
     return impl_->is_valid(target, document, options);
   } catch (...) {
     return false;
   }
 }
+
+bool Validator::is_valid_text(Target target, std::string_view text, const ValidateOptions& options) const noexcept {
+  try {
+    if (impl_->uses_fast(target)) {
+      const auto fast = detail::fast_validate_text(target, text, impl_->config.limits, options.lenient, false);
+      if (fast.verdict != detail::FastVerdict::undecided) return fast.verdict == detail::FastVerdict::valid;
+    }
+    const ParseResult parsed = parse_json(text, impl_->config.limits);
+    return parsed.ok() && impl_->is_valid(target, *parsed.document, options);
+  } catch (...) {
+    return false;
+  }
+}
+
+Engine Validator::engine() const noexcept { return impl_->fast ? Engine::fast : Engine::reference; }
 
 }  // namespace alguna::contract

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -14,12 +16,37 @@
 
 namespace alguna::contract::testing {
 
+// The engine the validator tests run against: ALGUNA_CONTRACT_TEST_ENGINE=fast (the default) or
+// reference. ctest runs them once with each (tests/CMakeLists.txt).
+inline ValidatorOptions test_validator_options() {
+  ValidatorOptions options;
+  const char* name = std::getenv("ALGUNA_CONTRACT_TEST_ENGINE");
+  if (name != nullptr && *name != '\0') {
+    const std::optional<Engine> engine = engine_from_name(name);
+    if (!engine) throw std::runtime_error(std::string("ALGUNA_CONTRACT_TEST_ENGINE: no engine ") + name);
+    options.engine = *engine;
+  }
+  return options;
+}
+
+inline Validator create_validator(const ValidatorOptions& options) {
+  auto created = Validator::create(options);
+  if (!created) throw std::runtime_error(created.error().message);
+  return std::move(created).value();
+}
+
 // One validator for the whole test run, as an application would share it.
 inline const Validator& shared_validator() {
+  static const Validator validator = create_validator(test_validator_options());
+  return validator;
+}
+
+// The same with the other engine, for the tests to compare with.
+inline const Validator& other_engine_validator() {
   static const Validator validator = [] {
-    auto created = Validator::create();
-    if (!created) throw std::runtime_error(created.error().message);
-    return std::move(created).value();
+    ValidatorOptions options = test_validator_options();
+    options.engine = options.engine == Engine::fast ? Engine::reference : Engine::fast;
+    return create_validator(options);
   }();
   return validator;
 }
@@ -42,8 +69,13 @@ inline Report check(Target target, const nlohmann::json& document, bool lenient 
   ValidateOptions options;
   options.lenient = lenient;
   Report report = shared_validator().validate(target, document, options);
-  // The fast yes/no must always agree with the full report.
+  // The fast yes/no must always agree with the full report, and both engines on both.
   CHECK(shared_validator().is_valid(target, document, options) == report.valid);
+  const Report other = other_engine_validator().validate(target, document, options);
+  CHECK(other.valid == report.valid);
+  CHECK(other.errors == report.errors);
+  CHECK(other.warnings == report.warnings);
+  CHECK(other_engine_validator().is_valid(target, document, options) == report.valid);
   return report;
 }
 

@@ -118,7 +118,7 @@ TEST_CASE("trailing garbage after the document is a syntax error", "[validator][
 }
 
 TEST_CASE("the size limit refuses big documents before parsing", "[validator][bad-input]") {
-  ValidatorOptions options;
+  ValidatorOptions options = test_validator_options();
   options.limits.max_bytes = 100;
   auto small = Validator::create(options);
   REQUIRE(small);
