@@ -3,8 +3,8 @@
 
   fuzz/make_seeds.py            (from anywhere; writes next to the bundled corpus)
 
-- fuzz_validate: every .json document of corpus/payloads/ and tests/fixtures/, and every line of
-  the .jsonl files of corpus/payloads/, one document per file.
+- fuzz_validate, and fuzz_differential (the same inputs): every .json document of corpus/payloads/
+  and tests/fixtures/, and every line of the .jsonl files of corpus/payloads/, one document per file.
 - fuzz_mock: every scenario of corpus/scenarios/ as the raw bytes a client sends on one
   connection (its steps pipelined, variables filled in), plus hand-made requests for the HTTP
   layer's own paths (chunked and compressed bodies, 100-continue, HEAD, HTTP/1.0, bad framing).
@@ -39,8 +39,8 @@ def clean(harness):
                 path.unlink()
 
 
-def validate_seeds():
-    clean("fuzz_validate")
+def validate_seeds(harness):
+    clean(harness)
     sources = sorted((ROOT / "corpus" / "payloads").rglob("*.json*")) + sorted((ROOT / "tests" / "fixtures").glob("*.json"))
     for path in sources:
         rel = path.relative_to(ROOT)
@@ -49,9 +49,9 @@ def validate_seeds():
         if path.suffix == ".jsonl":
             for number, line in enumerate(path.read_bytes().splitlines(), 1):
                 if line.strip():
-                    write("fuzz_validate", f"{stem}-{number:02d}.json", line)
+                    write(harness, f"{stem}-{number:02d}.json", line)
         else:
-            write("fuzz_validate", f"{stem}.json", path.read_bytes())
+            write(harness, f"{stem}.json", path.read_bytes())
 
 
 def substitute(text):
@@ -128,9 +128,10 @@ def corpus_seeds():
 
 
 if __name__ == "__main__":
-    validate_seeds()
+    validate_seeds("fuzz_validate")
+    validate_seeds("fuzz_differential")
     mock_seeds()
     corpus_seeds()
-    for harness in ("fuzz_validate", "fuzz_mock", "fuzz_corpus"):
+    for harness in ("fuzz_validate", "fuzz_differential", "fuzz_mock", "fuzz_corpus"):
         files = [p for p in (OUT / harness).iterdir() if p.is_file()]
         print(f"{harness}: {len(files)} seeds, {sum(p.stat().st_size for p in files)} bytes")

@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [SECONDS] [HARNESS...]
 #
-#   SECONDS   per harness (default 60); HARNESS: fuzz_validate, fuzz_mock, fuzz_corpus (default all)
+#   SECONDS   per harness (default 60); HARNESS: fuzz_validate, fuzz_mock, fuzz_corpus, fuzz_differential (default all)
 #   FUZZ_RUNS=N         also stop a harness after N executions (-runs), whichever comes first
 #   FUZZ_EXTRA="..."    more libFuzzer flags, e.g. FUZZ_EXTRA="-only_ascii=1"
 #
@@ -21,11 +21,11 @@ seconds="${1:-60}"
 [[ "$seconds" =~ ^[0-9]+$ ]] && [ "$seconds" -ge 1 ] ||
   { echo "fuzz: SECONDS must be a positive whole number, got '$seconds'" >&2; exit 1; }
 harnesses=("$@")
-[ "${#harnesses[@]}" -gt 0 ] || harnesses=(fuzz_validate fuzz_mock fuzz_corpus)
+[ "${#harnesses[@]}" -gt 0 ] || harnesses=(fuzz_validate fuzz_mock fuzz_corpus fuzz_differential)
 for harness in "${harnesses[@]}"; do
   case "$harness" in
-    fuzz_validate|fuzz_mock|fuzz_corpus) ;;
-    *) echo "fuzz: unknown harness '$harness' (fuzz_validate, fuzz_mock, fuzz_corpus)" >&2; exit 1 ;;
+    fuzz_validate|fuzz_mock|fuzz_corpus|fuzz_differential) ;;
+    *) echo "fuzz: unknown harness '$harness' (fuzz_validate, fuzz_mock, fuzz_corpus, fuzz_differential)" >&2; exit 1 ;;
   esac
 done
 
@@ -40,7 +40,7 @@ if [ ! -f "$build_dir/build.ninja" ]; then
 fi
 cmake --build "$build_dir" -j "$(build_jobs)" --target "${harnesses[@]}" >&2
 
-declare -A max_len=([fuzz_validate]=65536 [fuzz_mock]=16384 [fuzz_corpus]=65536)
+declare -A max_len=([fuzz_validate]=65536 [fuzz_mock]=16384 [fuzz_corpus]=65536 [fuzz_differential]=65536)
 artifacts="$build_dir/artifacts"
 echo "fuzz: ${seconds} s per harness; findings go to $artifacts/<harness>/" >&2
 rows=()

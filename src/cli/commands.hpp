@@ -26,6 +26,7 @@ struct ValidateArgs {
   std::string schema_dir;           // empty: the embedded schemas
   std::size_t max_depth = 0;        // set to the library's default by setup_validate
   std::size_t max_bytes = 0;        // set to the library's default by setup_validate
+  std::string engine = "fast";      // "fast" or "reference"
 };
 
 CLI::App* setup_validate(CLI::App& app, ValidateArgs& args);

@@ -155,6 +155,11 @@ CLI::App* setup_validate(CLI::App& app, ValidateArgs& args) {
   command->add_flag("--lenient", args.lenient,
                     "Unknown fields in a request are warnings instead of errors");
   command->add_flag("--jsonl", args.jsonl, "Every input holds one document per line");
+  command->add_option("--engine", args.engine,
+                      "fast: code generated from the embedded schemas, over simdjson; reference: "
+                      "valijson interpreting them (used anyway with --schemas). Same verdicts and reports")
+      ->check(CLI::IsMember({"fast", "reference"}))
+      ->capture_default_str();
   command->add_option("--schemas", args.schema_dir,
                       "Directory of *.schema.json files to use instead of the embedded schemas")
       ->type_name("DIR");
@@ -187,6 +192,7 @@ int run_validate(const ValidateArgs& args) {
 
   ValidatorOptions validator_options;
   validator_options.schema_dir = args.schema_dir;
+  validator_options.engine = engine_from_name(args.engine).value_or(Engine::fast);
   validator_options.limits.max_depth = args.max_depth;
   validator_options.limits.max_bytes = args.max_bytes;
   Result<Validator> created = Validator::create(validator_options);

@@ -1,5 +1,7 @@
 // The alguna-contract command, run as a process: exit codes and output are pinned exactly where
 // they are the CLI's own; library messages are checked by path, keyword and a substring.
+#include <dirent.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -476,4 +478,40 @@ TEST_CASE("limits: --max-depth is 1 to 1000, --max-bytes a positive decimal", "[
   const auto at_limit = run_cli({"validate", "--max-depth", "1000", "error", "-"},
                                 std::string(R"({"status": 400, "detail": "x"})"));
   CHECK(at_limit.exit_code == 0);
+}
+
+TEST_CASE("engine: fast and reference print the same reports; another name is a usage error", "[cli]") {
+  const std::string payloads = std::string(ALGUNA_CONTRACT_SOURCE_DIR) + "/corpus/payloads/";
+  for (const char* target : {"update-request", "customer", "error"}) {
+    for (const char* verdict : {"valid", "invalid"}) {
+      const std::string directory = payloads + target + "/" + verdict;
+      INFO(directory);
+      std::vector<std::string> args = {"validate", target, "--format", "json"};
+      std::vector<std::string> files;
+      if (DIR* dir = opendir(directory.c_str())) {
+        while (const dirent* entry = readdir(dir)) {
+          if (entry->d_name[0] != '.') files.push_back(directory + "/" + entry->d_name);
+        }
+        closedir(dir);
+      }
+      std::sort(files.begin(), files.end());
+      REQUIRE_FALSE(files.empty());
+      std::vector<std::string> with_fast = args;
+      with_fast.insert(with_fast.end(), {"--engine", "fast"});
+      with_fast.insert(with_fast.end(), files.begin(), files.end());
+      std::vector<std::string> with_reference = args;
+      with_reference.insert(with_reference.end(), {"--engine", "reference"});
+      with_reference.insert(with_reference.end(), files.begin(), files.end());
+      const auto a = run_cli(with_fast);
+      const auto b = run_cli(with_reference);
+      CHECK(a.exit_code == (std::string(verdict) == "valid" ? 0 : 1));
+      CHECK(a.exit_code == b.exit_code);
+      CHECK(a.out == b.out);
+      CHECK(a.out.size() > 10);
+    }
+  }
+  const auto wrong = run_cli({"validate", "customer", "--engine", "valijson", fixture("doc-example-response.json")});
+  CHECK(wrong.exit_code == 2);
+  CHECK(wrong.out.empty());
+  CHECK(wrong.err.find("--engine") != std::string::npos);
 }
