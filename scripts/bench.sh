@@ -46,7 +46,7 @@ fi
 # Whole process: one JSONL file of the doc's example, compacted to a line.
 lines="${ALGUNA_CONTRACT_BENCH_LINES:-100000}"
 example="$(tr -d '\n' <"$repo_root/tests/fixtures/doc-example-response.json" | sed 's/  */ /g')"
-yes "$example" | head -n "$lines" >"$work/customers.jsonl"
+awk -v line="$example" -v n="$lines" 'BEGIN { for (i = 0; i < n; i++) print line }' >"$work/customers.jsonl"
 echo
 echo "Whole process: $lines documents ($(du -h "$work/customers.jsonl" | cut -f1)) of the doc's example, one per line"
 printf '  %-44s %10s %10s %10s\n' "command" "user s" "sys s" "wall s"

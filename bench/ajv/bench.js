@@ -82,7 +82,8 @@ function micro(payloadDir) {
     let sink = 0;
     const parseOnly = time(() => { sink += JSON.parse(text) ? 1 : 0; });
     const parseValidate = time(() => { if (validate(JSON.parse(text))) sink++; });
-    console.log(JSON.stringify({ payload: name, "JSON.parse": parseOnly, "JSON.parse + ajv": parseValidate, sink }));
+    // The checksum keeps the loops' results alive (it is not a time).
+    console.log(JSON.stringify({ payload: name, "JSON.parse": parseOnly, "JSON.parse + ajv": parseValidate, checksum: String(sink) }));
   }
 }
 
