@@ -14,7 +14,7 @@
 
 #include <array>
 #include <cstdint>
-#include <cstring>
+#include <cstring>  // std::memcmp in the generated code
 #include <iterator>
 #include <optional>
 #include <unordered_set>

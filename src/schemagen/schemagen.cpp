@@ -89,6 +89,16 @@ std::string cpp_string(const std::string& text) {
   return out + "\"";
 }
 
+// `var == text`, with the length a constant so that the compiler compares in place instead of
+// calling memcmp (which was a fifth of the time of a small document).
+std::string equals_literal(const std::string& var, const std::string& text, bool size_known = false) {
+  if (text.empty()) return var + ".empty()";
+  const std::string compare =
+      "std::memcmp(" + var + ".data(), " + cpp_string(text) + ", " + std::to_string(text.size()) + ") == 0";
+  if (size_known) return compare;
+  return "(" + var + ".size() == " + std::to_string(text.size()) + " && " + compare + ")";
+}
+
 class Generator {
  public:
   explicit Generator(std::map<std::string, json> files) : files_(std::move(files)) {}
@@ -327,7 +337,7 @@ class Generator {
         }
         if (!strings.empty()) {
           std::string any;
-          for (const std::string& x : strings) any += (any.empty() ? "" : " || ") + std::string("s == ") + cpp_string(x);
+          for (const std::string& x : strings) any += (any.empty() ? "" : " || ") + equals_literal("s", x);
           test += std::string(test.empty() ? "" : " || ") + "(k == Kind::string && [&] { const std::string_view s = A::as_string(v); return " + any + "; }())";
         }
         if (test.empty()) test = "false";
@@ -380,7 +390,7 @@ class Generator {
       for (std::size_t i = 0; i < names.size(); ++i) by_length[names[i].size()].push_back(static_cast<int>(i));
       for (const auto& [length, list] : by_length) {
         o << "        case " << length << ":\n";
-        for (int i : list) o << "          if (key == " << cpp_string(names[i]) << ") i = " << i << ";\n";
+        for (int i : list) o << "          if (" << equals_literal("key", names[i], true) << ") i = " << i << ";\n";
         o << "          break;\n";
       }
       o << "        default: break;\n      }\n"
@@ -394,7 +404,7 @@ class Generator {
         if (auto p = s.find("propertyNames"); p != s.end()) {
           std::string any;
           for (const std::string& x : allowed_names({n.file, n.pointer + "/propertyNames", &*p})) {
-            any += (any.empty() ? "" : " || ") + std::string("key == ") + cpp_string(x);
+            any += (any.empty() ? "" : " || ") + equals_literal("key", x);
           }
           o << "      if (!w.lenient && !(" << (any.empty() ? "false" : any) << ")) return false;  // propertyNames of "
             << n.where() << "\n";
