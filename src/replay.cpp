@@ -370,6 +370,11 @@ bool recorded_2xx(const ExpectedStatus& status) {
 
 }  // namespace
 
+const std::vector<std::string>& replay_check_names() {
+  static const std::vector<std::string> names = {"status", "content-type", "schema", "body", "header"};
+  return names;
+}
+
 const char* to_string(Outcome outcome) noexcept {
   switch (outcome) {
     case Outcome::passed: return "passed";
@@ -422,6 +427,13 @@ Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
       return Error{Errc::invalid_argument, "retries must be between 0 and 100"};
     }
     if (options.timeout.count() <= 0) return Error{Errc::invalid_argument, "the timeout must be positive"};
+    const auto& check_names = replay_check_names();
+    for (const std::string& check : options.checks) {
+      if (std::find(check_names.begin(), check_names.end(), check) == check_names.end()) {
+        return Error{Errc::invalid_argument,
+                     "unknown check \"" + detail::printable(check) + "\" (status, content-type, schema, body, header)"};
+      }
+    }
     if (!options.ca_file.empty()) {
       std::ifstream in(options.ca_file, std::ios::binary);
       std::string head(64, '\0');
@@ -604,6 +616,12 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario, HttpClient& client)
           step_result.failures.push_back(std::move(failure));
         }
       }
+    }
+    if (!options.checks.empty()) {
+      auto& failures = step_result.failures;
+      failures.erase(std::remove_if(failures.begin(), failures.end(),
+                                    [&](const Failure& failure) { return options.checks.count(failure.check) == 0; }),
+                     failures.end());
     }
     for (Failure& failure : step_result.failures) redact.apply(failure);
     if (!step_result.failures.empty()) result.outcome = Outcome::failed;

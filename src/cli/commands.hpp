@@ -54,7 +54,7 @@ int run_serve(const ServeArgs& args);
 
 // alguna-contract replay CORPUS... [--base-url URL] [--api-key-env NAME] [--var NAME=VALUE]...
 // [-j N] [--timeout SECONDS] [--retries N] [--report FILE] [--junit FILE] [--shard I/N] [--tag TAG]...
-// [--ca-file FILE] [--allow-insecure-http]
+// [--exclude-tag TAG]... [--check NAME[,NAME...]] [--ca-file FILE] [--allow-insecure-http]
 struct ReplayArgs {
   std::vector<std::string> corpus;
   std::string base_url;  // empty: the embedded mock
@@ -67,6 +67,8 @@ struct ReplayArgs {
   std::string junit_file;
   std::string shard;  // "I/N"
   std::vector<std::string> tags;
+  std::vector<std::string> exclude_tags;
+  std::vector<std::string> checks;  // empty: every check
   std::string ca_file;
   bool allow_insecure_http = false;
 };

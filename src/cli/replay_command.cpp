@@ -86,16 +86,18 @@ std::uint64_t stable_hash(const std::string& text) {
 }
 
 struct Selection {
-  std::vector<std::string> tags;  // any of them; empty: every scenario
+  std::vector<std::string> tags;          // any of them; empty: every scenario
+  std::vector<std::string> exclude_tags;  // none of them
   std::optional<Shard> shard;
 
   bool selects(const Scenario& scenario) const {
-    if (!tags.empty()) {
-      const bool tagged = std::any_of(tags.begin(), tags.end(), [&](const std::string& tag) {
+    const auto has_any = [&](const std::vector<std::string>& wanted) {
+      return std::any_of(wanted.begin(), wanted.end(), [&](const std::string& tag) {
         return std::find(scenario.tags.begin(), scenario.tags.end(), tag) != scenario.tags.end();
       });
-      if (!tagged) return false;
-    }
+    };
+    if (!tags.empty() && !has_any(tags)) return false;
+    if (has_any(exclude_tags)) return false;
     return !shard || stable_hash(scenario.id) % shard->count == shard->index;
   }
 };
@@ -216,6 +218,17 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
   command->add_option("--tag", args.tags, "Run only scenarios with this tag (repeat: any of them)")
       ->type_name("TAG")
       ->allow_extra_args(false);
+  command->add_option("--exclude-tag", args.exclude_tags, "Skip scenarios with this tag (repeat: any of them)")
+      ->type_name("TAG")
+      ->allow_extra_args(false);
+  command->add_option("--check", args.checks,
+                      "Only these checks decide the verdict (default: all): status, content-type, schema, "
+                      "body, header; a transport failure always counts. --check status,schema judges a "
+                      "stand-in that answers by the contract with other data, such as an OpenAPI mock")
+      ->type_name("NAME[,NAME...]")
+      ->delimiter(',')
+      ->allow_extra_args(false)
+      ->check(CLI::IsMember(replay_check_names()));
   command->add_option("--ca-file", args.ca_file, "Trust this CA (PEM) for https, e.g. a mock's self-signed certificate")
       ->type_name("FILE");
   command->add_flag("--allow-insecure-http", args.allow_insecure_http,
@@ -260,6 +273,8 @@ int run_replay(const ReplayArgs& args) {
   }
   Selection selection;
   selection.tags = args.tags;
+  selection.exclude_tags = args.exclude_tags;
+  options.checks.insert(args.checks.begin(), args.checks.end());
   if (!args.shard.empty()) {
     selection.shard = parse_shard(args.shard);
     if (!selection.shard) {

@@ -246,6 +246,8 @@ TEST_CASE("replay: usage errors exit 2 before anything is sent", "[cli][replay][
       {"replay", dir / "c.jsonl", "--var", "ALGUNA_API_KEY=x"},
       {"replay", dir / "c.jsonl", "--api-key-env", "NOT-A-NAME"},
       {"replay", dir / "c.jsonl", "--base-url", "ftp://example.com"},
+      {"replay", dir / "c.jsonl", "--check", "bodies"},
+      {"replay", dir / "c.jsonl", "--check", "status,transport"},
       {"replay", dir / "c.jsonl", "--base-url", base, "--api-key-env", kKeyEnv, "--report", dir / "no/such/dir/r.json"},
       {"replay", dir / "c.jsonl", "--base-url", base, "--api-key-env", "ALGUNA_CONTRACT_UNSET_VARIABLE"},
   };
@@ -300,6 +302,56 @@ TEST_CASE("replay: --shard I/N partitions the corpus exactly; --tag selects", "[
   for (const auto& id : ids_in(json::parse(read_file(dir / "tagged.json")))) {
     CHECK(std::stoi(id.substr(9)) % 4 == 0);
   }
+
+  const auto excluded = run_cli({"replay", dir / "c.jsonl", "--exclude-tag", "smoke", "--report", dir / "excluded.json"});
+  INFO(excluded.out << excluded.err);
+  CHECK(excluded.exit_code == 0);
+  CHECK(contains(excluded.out, "45 scenarios: 45 passed, 0 failed, 0 errors, 15 not selected"));
+  for (const auto& id : ids_in(json::parse(read_file(dir / "excluded.json")))) {
+    CHECK(std::stoi(id.substr(9)) % 4 != 0);
+  }
+  // --tag and --exclude-tag together: tagged, and not excluded.
+  const auto both = run_cli({"replay", dir / "c.jsonl", "--tag", "positive", "--exclude-tag", "smoke"});
+  CHECK(both.exit_code == 0);
+  CHECK(contains(both.out, "45 scenarios: 45 passed, 0 failed, 0 errors, 15 not selected"));
+}
+
+TEST_CASE("replay: --check judges only the named checks; a transport failure always counts", "[cli][replay]") {
+  TempDir dir;
+  // The embedded mock answers 200 with a valid Customer, but not the recorded name, header or status.
+  json wrong_data = rename_scenario("wrong-data", "Acme Corp");
+  wrong_data["response"]["body"]["name"] = "Someone Else";
+  wrong_data["response"]["headers"] = {{"X-Recorded", "yes"}};
+  json wrong_status = rename_scenario("wrong-status");
+  wrong_status["response"]["status"] = 201;
+  write_file(dir / "c.jsonl", jsonl({wrong_data, wrong_status}));
+
+  const auto all_checks = run_cli({"replay", dir / "c.jsonl", "-j", "1"});
+  INFO(all_checks.out << all_checks.err);
+  CHECK(all_checks.exit_code == 1);
+  CHECK(contains(all_checks.out, "wrong-data"));
+  CHECK(contains(all_checks.out, "[body]"));
+  CHECK(contains(all_checks.out, "[header]"));
+
+  const auto status_schema = run_cli({"replay", dir / "c.jsonl", "-j", "1", "--check", "status,schema"});
+  INFO(status_schema.out << status_schema.err);
+  CHECK(status_schema.exit_code == 1);
+  CHECK_FALSE(contains(status_schema.out, "wrong-data"));
+  CHECK(contains(status_schema.out, "wrong-status"));
+  CHECK(contains(status_schema.out, "2 scenarios: 1 passed, 1 failed"));
+
+  // Repeated instead of comma-separated: the same.
+  const auto repeated = run_cli({"replay", dir / "c.jsonl", "-j", "1", "--check", "schema", "--check", "body"});
+  CHECK(repeated.exit_code == 1);
+  CHECK(contains(repeated.out, "wrong-data"));
+  CHECK_FALSE(contains(repeated.out, "wrong-status"));
+
+  // Nothing listens on the port: a transport error whatever --check says.
+  set_key();
+  const auto nowhere = run_cli({"replay", dir / "c.jsonl", "--base-url", "http://127.0.0.1:1", "--api-key-env", kKeyEnv,
+                                "--retries", "0", "--check", "schema"});
+  CHECK(nowhere.exit_code == 1);
+  CHECK(contains(nowhere.out, "0 passed"));
 }
 
 TEST_CASE("replay: a server that dies mid-run: every scenario is still reported, exit 1", "[cli][replay][transport]") {

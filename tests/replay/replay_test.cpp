@@ -478,9 +478,38 @@ TEST_CASE("bad options are errors at creation", "[replay][options]") {
   ReplayOptions negative = options_for("http://127.0.0.1:8080");
   negative.retries = -1;
   CHECK(Replayer::create(negative).error().code == Errc::invalid_argument);
+  ReplayOptions unknown_check = options_for("http://127.0.0.1:8080");
+  unknown_check.checks = {"status", "transport"};
+  const auto refused = Replayer::create(unknown_check);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().code == Errc::invalid_argument);
+  CHECK(refused.error().message.find("\"transport\"") != std::string::npos);
   auto ok = Replayer::create(options_for("https://api.example.com/"));
   REQUIRE(ok);
   CHECK(ok->base_url() == "https://api.example.com");
+}
+
+TEST_CASE("ReplayOptions::checks: only the named checks' failures count", "[replay][checks]") {
+  // Against the embedded mock: a valid Customer, but not the recorded name.
+  const Scenario other_name = scenario("other-name", "/customers/cust_abc123", {{"name", "Acme Corp"}},
+                                       {{"status", 200}, {"body", {{"name", "Someone Else"}}}});
+  ReplayOptions all;
+  auto judge_all = Replayer::create(all);
+  REQUIRE(judge_all);
+  const auto failed = judge_all->run(other_name);
+  REQUIRE(failed.outcome == Outcome::failed);
+  REQUIRE(failed.steps.size() == 1);
+  CHECK(failed.steps[0].failures.at(0).check == "body");
+
+  ReplayOptions status_schema;
+  status_schema.checks = {"status", "schema"};
+  auto judge_contract = Replayer::create(status_schema);
+  REQUIRE(judge_contract);
+  const auto passed = judge_contract->run(other_name);
+  INFO(describe(passed));
+  CHECK(passed.outcome == Outcome::passed);
+  CHECK(passed.steps.at(0).failures.empty());
+  CHECK(passed.steps.at(0).status_code == 200);
 }
 
 TEST_CASE("requests are sent as recorded, with one idempotency key per scenario run", "[replay][request]") {

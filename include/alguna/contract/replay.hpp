@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,7 +40,15 @@ struct ReplayOptions {
   // Otherwise a request carrying Authorization is never sent over plain http to a host other than
   // loopback (the scenario errors, nothing is sent).
   bool allow_insecure_http = false;
+  // The checks whose failures count: any of "status", "content-type", "schema", "body", "header";
+  // empty: all of them. A transport failure always counts. {"status", "schema"} judges a stand-in
+  // that answers by the contract but not with the recorded data (a mock generated from an OpenAPI
+  // document, a sandbox with other customers). A name outside the list is invalid_argument.
+  std::set<std::string> checks;
 };
+
+// The names ReplayOptions::checks accepts, in the order a report lists them.
+const std::vector<std::string>& replay_check_names();
 
 struct StepResult {
   int status_code = 0;  // 0 when no answer arrived
