@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds everything and runs the tests through ctest, in three stages:
+# Builds everything and runs the tests through ctest, in four stages:
 #   normal  build/       Release, warnings as errors: every test
+#   interop build/       scripts/interop.sh: Redocly and Prism judge schemas/openapi.json and the
+#                        mock, Playwright records a HAR that import-har and replay take (npm)
 #   asan    build-asan/  AddressSanitizer + UndefinedBehaviorSanitizer (Debug): every test but
 #                        the install test; any finding (memory error, leak, undefined behaviour)
 #                        fails it
@@ -8,7 +10,7 @@
 # Every selected stage runs even when an earlier one failed; a summary of each stage's times and
 # verdict ends the output, and the exit status is non-zero when any stage failed.
 #
-# Usage: scripts/test.sh [--only normal|asan|tsan]... [CTEST_ARGS...]
+# Usage: scripts/test.sh [--only normal|interop|asan|tsan]... [CTEST_ARGS...]
 #   --only STAGE (repeatable) runs only those stages, as does
 #   ALGUNA_CONTRACT_TEST_STAGES="asan tsan".
 #   CTEST_ARGS go to every stage's ctest, after the stage's own, e.g. -R '^mock:' (which replaces
@@ -22,7 +24,7 @@ ctest_args=()
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --only)
-      [ "$#" -ge 2 ] || { echo "test.sh: --only needs a stage: normal, asan or tsan" >&2; exit 2; }
+      [ "$#" -ge 2 ] || { echo "test.sh: --only needs a stage: normal, interop, asan or tsan" >&2; exit 2; }
       stages+=("$2")
       shift 2 ;;
     --only=*) stages+=("${1#--only=}"); shift ;;
@@ -30,12 +32,12 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 if [ "${#stages[@]}" -eq 0 ]; then
-  read -r -a stages <<<"${ALGUNA_CONTRACT_TEST_STAGES:-normal asan tsan}"
+  read -r -a stages <<<"${ALGUNA_CONTRACT_TEST_STAGES:-normal interop asan tsan}"
 fi
 for stage in "${stages[@]}"; do
   case "$stage" in
-    normal|asan|tsan) ;;
-    *) echo "test.sh: unknown stage '$stage' (normal, asan or tsan)" >&2; exit 2 ;;
+    normal|interop|asan|tsan) ;;
+    *) echo "test.sh: unknown stage '$stage' (normal, interop, asan or tsan)" >&2; exit 2 ;;
   esac
 done
 
@@ -112,6 +114,12 @@ stage_normal() {
   configure_build -DALGUNA_CONTRACT_BUILD_TESTS=ON -DALGUNA_CONTRACT_WARNINGS_AS_ERRORS=ON
   timed build_seconds cmake --build "$build_dir" -j "$jobs"
   timed test_seconds run_ctest "$build_dir"
+}
+
+# Independent tools against our document, schemas and mock (no ctest: the script reports its
+# checks itself, and it needs npm's packages, which the ctest suite does not).
+stage_interop() {
+  timed test_seconds bash "$repo_root/scripts/interop.sh"
 }
 
 # Debug (-g, -O0): assertions on, and the quickest to build. With GCC 12, -O1 makes ASan+UBSan
