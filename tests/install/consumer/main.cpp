@@ -1,29 +1,54 @@
-// Exits 0 only if the installed library validates as the tests expect.
+// Pre-send validation: check a PATCH /customers/{id} body against the contract, and send only a
+// valid one.
 #include <iostream>
+#include <string>
 
-#include <alguna/contract/contract.hpp>
-#include <alguna/contract/mock.hpp>
+#include <nlohmann/json.hpp>
+
+#include <alguna/contract/validator.hpp>
+
+namespace contract = alguna::contract;
+using nlohmann::json;
+
+// Sends the body if it keeps the contract; otherwise prints every violation and sends nothing.
+bool send_customer_update(const contract::Validator& validator, const std::string& id,
+                          const json& body) {
+  const contract::Report report = validator.validate(contract::Target::update_request, body);
+  if (!report.valid) {
+    std::cerr << "not sending PATCH /customers/" << id << ":\n";
+    for (const contract::Violation& v : report.errors)
+      std::cerr << "  " << contract::display_path(v.path) << " [" << v.keyword << "] " << v.message
+                << '\n';
+    return false;
+  }
+  std::cout << "PATCH /customers/" << id << ' ' << body.dump() << '\n';  // your HTTP client here
+  return true;
+}
 
 int main() {
-  using namespace alguna::contract;
-  auto validator = Validator::create();
+  // Build it once and share it: every member is const and thread-safe.
+  const auto validator = contract::Validator::create();
   if (!validator) {
     std::cerr << validator.error().message << '\n';
-    return 1;
+    return 2;
   }
-  const Report good = validator->validate_text(Target::update_request, R"({"name": "Acme Corp"})");
-  const Report bad = validator->validate_text(Target::update_request, R"({"nmae": "Acme Corp"})");
-  if (!good.valid || bad.valid || bad.errors.size() != 1 || bad.errors[0].path != "/nmae") {
-    std::cerr << "unexpected verdicts\n";
-    return 1;
-  }
-  // The mock links too (cpp-httplib, OpenSSL and threads come through the package's config).
-  auto server = MockServer::start(MockServerOptions{});
-  if (!server || (*server)->port() <= 0) {
-    std::cerr << "mock server did not start: " << server.error().message << '\n';
-    return 1;
-  }
-  (*server)->stop();
-  std::cout << "consumer: ok (library " << library_version() << ", API " << api_version << ")\n";
-  return 0;
+
+  // The API reference's example body.
+  const json doc_example = {
+      {"aliases", {"<string>"}},
+      {"contacts", {{{"email", "john@example.com"},
+                     {"is_primary", true},
+                     {"email_preferences", {"<string>"}},
+                     {"first_name", "John"},
+                     {"id", "<string>"},
+                     {"last_name", "Doe"}}}},
+      {"currency", "USD"},
+      {"name", "Acme Corp"}};
+  // A typo, a lowercase currency code and an email without a domain.
+  const json broken = {
+      {"nmae", "Acme Corp"}, {"currency", "usd"}, {"contacts", {{{"email", "john@"}}}}};
+
+  const bool sent = send_customer_update(*validator, "cust_abc123", doc_example);
+  const bool refused = !send_customer_update(*validator, "cust_abc123", broken);
+  return sent && refused ? 0 : 1;
 }
