@@ -113,8 +113,10 @@ class Scrubber {
   // Text where no variable is substituted (object keys, responses): each secret as "[redacted]".
   std::string literal_text(std::string_view text) const {
     std::string out(text);
+    const std::size_t redacted_size = std::string_view(kRedacted).size();
     for (const std::string& secret : secrets_) {
-      for (std::size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + 1)) {
+      // Searching on after the replacement: a secret found inside "[redacted]" would never end.
+      for (std::size_t at = out.find(secret); at != std::string::npos; at = out.find(secret, at + redacted_size)) {
         out.replace(at, secret.size(), kRedacted);
       }
     }
