@@ -96,4 +96,14 @@ struct FuzzArgs {
 CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args);
 int run_fuzz(const FuzzArgs& args);
 
+// alguna-contract import-har FILE.har [-o OUT.jsonl] [--id-prefix PREFIX]
+struct ImportHarArgs {
+  std::string input;
+  std::string output;     // empty or "-": stdout
+  std::string id_prefix;  // empty: the input file's name without extension
+};
+
+CLI::App* setup_import_har(CLI::App& app, ImportHarArgs& args);
+int run_import_har(const ImportHarArgs& args);
+
 }  // namespace alguna::contract::cli

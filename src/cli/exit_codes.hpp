@@ -7,9 +7,9 @@
 namespace alguna::contract::cli {
 
 enum ExitCode : int {
-  exit_valid = 0,    // every document is valid, every scenario passed
+  exit_valid = 0,    // every document is valid, every scenario passed, the HAR was imported
   exit_invalid = 1,  // a document is invalid, or a scenario failed or errored
-  exit_usage = 2,    // a usage error, an unreadable file, a malformed corpus, or an internal error
+  exit_usage = 2,    // a usage error, an unreadable file, a malformed corpus or HAR, or an internal error
 };
 
 struct ExitCodeEntry {
@@ -18,9 +18,9 @@ struct ExitCodeEntry {
 };
 
 inline constexpr ExitCodeEntry exit_code_table[] = {
-    {exit_valid, "every document is valid (validate), every scenario passed (replay)"},
+    {exit_valid, "every document is valid (validate), every scenario passed (replay), imported (import-har)"},
     {exit_invalid, "a document is invalid (validate), a scenario failed or errored (replay)"},
-    {exit_usage, "usage error, unreadable file, malformed corpus (nothing sent) or internal error"},
+    {exit_usage, "usage error, unreadable file, malformed corpus (nothing sent), not a HAR file (import-har) or internal error"},
 };
 
 // "Exit codes:\n  0  every document is valid\n  ..." for --help.

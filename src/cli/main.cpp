@@ -36,6 +36,8 @@ int run(int argc, char** argv) {
   CLI::App* replay = setup_replay(app, replay_args);
   FuzzArgs fuzz_args;
   CLI::App* fuzz = setup_fuzz(app, fuzz_args);
+  ImportHarArgs import_har_args;
+  CLI::App* import_har = setup_import_har(app, import_har_args);
 
   try {
     app.parse(argc, argv);
@@ -59,6 +61,7 @@ int run(int argc, char** argv) {
   if (serve->parsed()) return run_serve(serve_args);
   if (replay->parsed()) return run_replay(replay_args);
   if (fuzz->parsed()) return run_fuzz(fuzz_args);
+  if (import_har->parsed()) return run_import_har(import_har_args);
 
   std::cerr << app.help();
   return exit_usage;

@@ -51,10 +51,11 @@ TEST_CASE("help: lists the subcommands and the exit codes", "[cli]") {
   CHECK(result.exit_code == 0);
   CHECK(result.err.empty());
   CHECK(result.out.find("validate") != std::string::npos);
+  CHECK(result.out.find("import-har") != std::string::npos);
   CHECK(result.out.find("Exit codes:\n"
-                        "  0  every document is valid (validate), every scenario passed (replay)\n"
+                        "  0  every document is valid (validate), every scenario passed (replay), imported (import-har)\n"
                         "  1  a document is invalid (validate), a scenario failed or errored (replay)\n"
-                        "  2  usage error, unreadable file, malformed corpus (nothing sent) or internal error\n") !=
+                        "  2  usage error, unreadable file, malformed corpus (nothing sent), not a HAR file (import-har) or internal error\n") !=
         std::string::npos);
 }
 
