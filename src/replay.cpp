@@ -390,6 +390,7 @@ struct Replayer::Impl {
   std::string url;
   Validator validator;
   std::unique_ptr<MockServer> mock;  // when no base_url was given
+  std::string account_key = "sk_test_replay_" + make_idempotency_key().substr(3);  // one_account
 
   Impl(ReplayOptions o, Validator v) : options(std::move(o)), validator(std::move(v)) {}
   ~Impl() {
@@ -546,7 +547,9 @@ ScenarioResult Replayer::Impl::run(const Scenario& scenario, HttpClient& client)
   values.variables = options.variables;
   // The embedded mock keeps one account per API key: a fresh key is a fresh state, so scenarios
   // are independent whatever runs beside them.
-  if (mock) values.api_key = "sk_test_replay_" + make_idempotency_key().substr(3);
+  if (mock) {
+    values.api_key = options.one_account ? account_key : "sk_test_replay_" + make_idempotency_key().substr(3);
+  }
 
   for (std::size_t index = 0; index < scenario.steps.size(); ++index) {
     const Step& step = scenario.steps[index];

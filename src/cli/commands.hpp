@@ -54,7 +54,7 @@ int run_serve(const ServeArgs& args);
 
 // alguna-contract replay CORPUS... [--base-url URL] [--api-key-env NAME] [--var NAME=VALUE]...
 // [-j N] [--timeout SECONDS] [--retries N] [--report FILE] [--junit FILE] [--shard I/N] [--tag TAG]...
-// [--exclude-tag TAG]... [--check NAME[,NAME...]] [--ca-file FILE] [--allow-insecure-http]
+// [--exclude-tag TAG]... [--check NAME[,NAME...]] [--one-account] [--ca-file FILE] [--allow-insecure-http]
 struct ReplayArgs {
   std::vector<std::string> corpus;
   std::string base_url;  // empty: the embedded mock
@@ -69,6 +69,7 @@ struct ReplayArgs {
   std::vector<std::string> tags;
   std::vector<std::string> exclude_tags;
   std::vector<std::string> checks;  // empty: every check
+  bool one_account = false;
   std::string ca_file;
   bool allow_insecure_http = false;
 };

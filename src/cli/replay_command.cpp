@@ -231,6 +231,9 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
       ->check(CLI::IsMember(replay_check_names()));
   command->add_option("--ca-file", args.ca_file, "Trust this CA (PEM) for https, e.g. a mock's self-signed certificate")
       ->type_name("FILE");
+  command->add_flag("--one-account", args.one_account,
+                    "Against the embedded mock, all scenarios share one account, each seeing the writes of "
+                    "those before it (a recorded session); implies -j 1 unless -j is given");
   command->add_flag("--allow-insecure-http", args.allow_insecure_http,
                     "Allow sending an API key over plain http to a host other than loopback");
   command->footer(
@@ -275,6 +278,7 @@ int run_replay(const ReplayArgs& args) {
   selection.tags = args.tags;
   selection.exclude_tags = args.exclude_tags;
   options.checks.insert(args.checks.begin(), args.checks.end());
+  options.one_account = args.one_account;
   if (!args.shard.empty()) {
     selection.shard = parse_shard(args.shard);
     if (!selection.shard) {
@@ -332,7 +336,9 @@ int run_replay(const ReplayArgs& args) {
   summary.embedded_mock = args.base_url.empty();
   summary.not_selected = checked.not_selected;
   const auto start = SteadyClock::now();
-  const std::size_t jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // One account is a recorded session's history: in corpus order, unless -j says otherwise.
+  const std::size_t default_jobs = args.one_account ? 1u : std::max(1u, std::thread::hardware_concurrency());
+  const std::size_t jobs = args.jobs != 0 ? args.jobs : default_jobs;
 
   ParallelRun run(*replayer, jobs, [&](const Scenario& scenario, const ScenarioResult& result) {
     summary.add(result);

@@ -97,11 +97,17 @@ TEST_CASE("import-har: the imported session replays green, in order, against a f
   CHECK(contains(replayed.out, "6 scenarios: 6 passed, 0 failed, 0 errors"));
 
   // The embedded mock gives every scenario a fresh account: the scenarios that depend on earlier
-  // writes fail there, which is why an imported session is replayed as above.
+  // writes fail there...
   const auto isolated = run_cli({"replay", out, "-j", "1"});
   CHECK(isolated.exit_code == 1);
   CHECK(contains(isolated.out, "FAIL  playwright-mock-2 "));
   CHECK(contains(isolated.out, "6 scenarios: 3 passed, 3 failed"));
+
+  // ...unless they share one account, in corpus order (--one-account implies -j 1).
+  const auto one_account = run_cli({"replay", out, "--one-account"});
+  INFO(one_account.out);
+  CHECK(one_account.exit_code == 0);
+  CHECK(contains(one_account.out, "6 scenarios: 6 passed, 0 failed, 0 errors"));
 }
 
 TEST_CASE("import-har: Chrome's HTTP/2 export: preflight and aborted entries skipped, headers filtered, ${ escaped",

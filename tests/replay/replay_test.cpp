@@ -633,6 +633,28 @@ TEST_CASE("against the embedded mock every scenario run starts from the initial 
   }
 }
 
+TEST_CASE("one_account: against the embedded mock each scenario sees the writes before it", "[replay][isolation]") {
+  REQUIRE(::unsetenv(kKeyEnv) == 0);
+  ReplayOptions options = options_for("");
+  options.one_account = true;
+  const Replayer replayer = make_replayer(options);
+  const Scenario rename_it = scenario("rename-it", "/customers/cust_abc123", {{"name", "Changed"}},
+                                      {{"status", 200}, {"body", {{"name", "Changed"}}}});
+  // An empty PATCH answers the customer as it stands: renamed by the scenario before.
+  const Scenario see_it = scenario("see-it", "/customers/cust_abc123", json::object(),
+                                   {{"status", 200}, {"body", {{"name", "Changed"}}}});
+  const ScenarioResult first = replayer.run(rename_it);
+  INFO(describe(first));
+  CHECK(first.outcome == Outcome::passed);
+  const ScenarioResult second = replayer.run(see_it);  // another Session, the same account
+  INFO(describe(second));
+  CHECK(second.outcome == Outcome::passed);
+
+  // Two replayers are two accounts: the second starts from the initial state.
+  const Replayer other = make_replayer(options);
+  CHECK(other.run(see_it).outcome == Outcome::failed);
+}
+
 namespace {
 
 // A raw TCP server on 127.0.0.1: the first `resets` connections are closed as soon as a request

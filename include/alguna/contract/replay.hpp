@@ -45,6 +45,10 @@ struct ReplayOptions {
   // that answers by the contract but not with the recorded data (a mock generated from an OpenAPI
   // document, a sandbox with other customers). A name outside the list is invalid_argument.
   std::set<std::string> checks;
+  // Against the embedded mock, every scenario run uses one test key, so one account: each
+  // scenario sees what the ones before it wrote. For a recorded session (import-har, record),
+  // replayed in corpus order with one worker. A base_url already means one account (one key).
+  bool one_account = false;
 };
 
 // The names ReplayOptions::checks accepts, in the order a report lists them.
