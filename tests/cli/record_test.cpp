@@ -193,7 +193,7 @@ TEST_CASE("record: curl calls through the proxy to serve are recorded, and the f
   CHECK(replayed.out.find(kKey) == std::string::npos);
 }
 
-TEST_CASE("record: an upstream that is down gets 502 and nothing is recorded; appending keeps ids unique",
+TEST_CASE("record: an upstream that is down gets 502 and nothing is recorded, and appending keeps ids unique",
           "[record]") {
   require_curl();
   TempDir dir;

@@ -257,7 +257,7 @@ TEST_CASE("recording proxy: a compressed answer is passed back and recorded deco
   CHECK((*scenarios[0].steps[0].response.body)["id"] == "cust_abc123");
 }
 
-TEST_CASE("recording proxy: an upstream that is down gets 502, one that is slow 504; neither is recorded",
+TEST_CASE("recording proxy: an upstream that is down gets 502, one that is slow 504, neither recorded",
           "[proxy]") {
   TempDir dir;
   int closed_port = 0;
