@@ -14,8 +14,9 @@ build_dir="${ALGUNA_CONTRACT_BUILD_DIR:-$repo_root/build}"
 base_packages=(cmake ninja-build g++ pkg-config iso-codes
                nlohmann-json3-dev libvalijson-dev catch2 libcli11-dev
                libcpp-httplib-dev libcurl4-openssl-dev libre2-dev libsimdjson-dev openssl)
-# Only the tests need these: xmllint (libxml2-utils) judges the JUnit reports' XML.
-test_packages=(libxml2-utils)
+# Only the tests need these: xmllint (libxml2-utils) judges the JUnit reports' XML; the record
+# tests drive the recording proxy with the curl command (curl).
+test_packages=(libxml2-utils curl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi

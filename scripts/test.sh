@@ -162,7 +162,8 @@ stage_asan() {
 # MockService under concurrent requests, the MockServer's connection loop and worker pool (every
 # mock test over HTTP, the [slow] ones with 50 to 300 connections at once, and `serve` stopped by
 # signals or soaked by 64 fuzzing connections), the Replayer and its Sessions, and the replay
-# command's parallel workers (-j) against the embedded mock and against faulty servers.
+# command's parallel workers (-j) against the embedded mock and against faulty servers, and the
+# recording proxy (`record`, its concurrent clients).
 # Left out: tests/soak/'s [soak][mock] tests that are not [slow] bound serve's RSS growth, which
 # TSan's shadow memory inflates (+27 MiB where the bound is 16); the cli [memory] test likewise.
 tsan_targets=(alguna_contract_tests alguna_contract_mock_tests alguna_contract_replay_tests
@@ -173,7 +174,7 @@ tsan_selection() {
     "alguna_contract_tests|lib: ?|[threads]" \
     "alguna_contract_mock_tests|mock: ?|*" \
     "alguna_contract_replay_tests|replay: ?|*" \
-    "alguna_contract_cli_tests|cli: ?|[replay]~[memory]" \
+    "alguna_contract_cli_tests|cli: ?|[replay]~[memory],[record]" \
     "alguna_contract_soak_tests|soak: ?|[soak][slow],[soak][replay]"
 }
 

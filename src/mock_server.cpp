@@ -1,4 +1,6 @@
 // MockServer: MockService behind HTTP(S), on cpp-httplib 0.11.4 (Debian 12's libcpp-httplib-dev).
+// The server itself (detail::HttpServer, mock_server_internal.hpp) takes any handler: the recording
+// proxy (recording_proxy.cpp) runs on the same hardened connections.
 //
 // The only file of the library that includes <httplib.h>. httplib parses the request line and the
 // headers, decodes chunked and compressed bodies, and writes the responses; this file owns the
@@ -41,10 +43,11 @@
 // delays a real request by about a second, not by their deadlines. The listen backlog is raised
 // from httplib's 5 to SOMAXCONN, so that a burst of connections is not met with SYN retries.
 //
-// No response ever says 5xx unless MockService injected it: httplib's own errors (a bad request
-// line, a header line over 8 KiB) are rendered as JSON 4xx by the error
-// handler, and an exception in a handler (MockService::handle is noexcept, so this is a last resort)
-// becomes {"status":400,"detail":"bad request"} without its message.
+// No response ever says 5xx unless the handler answered it (MockService's injected faults, the
+// proxy's 502 and 504): httplib's own errors (a bad request line, a header line over 8 KiB) are
+// rendered as JSON 4xx by the error handler, and an exception in a handler (MockService::handle is
+// noexcept, so this is a last resort) becomes {"status":400,"detail":"bad request"} without its
+// message.
 //
 // InMemoryMockServer (mock_server_internal.hpp, not public API) runs the same connection loop over
 // a Connection that reads from a string and writes into another instead of a socket: the fuzz
@@ -834,10 +837,11 @@ struct CurrentConnection {
 
 // --- Requests and responses --------------------------------------------------------------------
 
-// What every handler shares: the service and the stop flag.
+// What every handler shares: what answers a request, and the stop flag.
 struct Core {
-  explicit Core(MockService s) : service(std::move(s)) {}
-  MockService service;
+  Core(detail::HttpHandler h, std::size_t max_body) : handle(std::move(h)), max_body_bytes(max_body) {}
+  detail::HttpHandler handle;
+  std::size_t max_body_bytes;
   std::atomic<bool> stopping{false};
   std::atomic<std::size_t> waiting{0};  // connections waiting for a worker
 };
@@ -942,7 +946,7 @@ class GuardedServer final : public Base {
       }
     } ssl_guard{ssl};
 
-    Connection connection(fd, ssl, core_.stopping, core_.waiting, core_.service.options().max_body_bytes);
+    Connection connection(fd, ssl, core_.stopping, core_.waiting, core_.max_body_bytes);
     if (ssl != nullptr && !handshake(ssl, fd)) return;
     run(connection);
   }
@@ -1034,7 +1038,7 @@ void install_handlers(httplib::Server& server, Core& core) {
     }
     // Everything else is answered here without a body. A body left unread (a GET that carries
     // one, say) ends the connection after the answer: its bytes must not be read as a request.
-    render(core.service.handle(to_request(*connection, req, std::string())), res);
+    render(core.handle(to_request(*connection, req, std::string())), res);
     connection->mark_answered();
     if (connection->body_pending()) connection->close_after();
     return httplib::Server::HandlerResponse::Handled;
@@ -1074,7 +1078,7 @@ void install_handlers(httplib::Server& server, Core& core) {
       }
       return;
     }
-    render(core.service.handle(to_request(*connection, req, std::move(body))), res);
+    render(core.handle(to_request(*connection, req, std::move(body))), res);
   };
   const auto without_body = [&core](const httplib::Request& req, httplib::Response& res) {
     // Not reached: the pre-routing handler answers these. Kept so that no method falls through to
@@ -1084,7 +1088,7 @@ void install_handlers(httplib::Server& server, Core& core) {
       render_error(400, "bad request", res);
       return;
     }
-    render(core.service.handle(to_request(*connection, req, std::string())), res);
+    render(core.handle(to_request(*connection, req, std::string())), res);
     connection->mark_answered();
     if (connection->body_pending()) connection->close_after();
   };
@@ -1184,7 +1188,7 @@ void install_handlers(httplib::Server& server, Core& core) {
   server.set_keep_alive_timeout(std::chrono::duration_cast<std::chrono::seconds>(kKeepAliveTimeout).count());
   server.set_read_timeout(kReadIdle);
   server.set_write_timeout(kWriteTimeout);
-  server.set_payload_max_length(core.service.options().max_body_bytes);
+  server.set_payload_max_length(core.max_body_bytes);
   server.new_task_queue = [&core] { return new ElasticPool(kMaxWorkers, core.waiting); };
 }
 
@@ -1195,7 +1199,9 @@ bool readable_file(const std::string& path) {
 
 }  // namespace
 
-struct MockServer::Impl {
+namespace detail {
+
+struct HttpServer::Impl {
   std::unique_ptr<Core> core;
   std::unique_ptr<httplib::Server> server;
   std::thread thread;
@@ -1216,12 +1222,14 @@ struct MockServer::Impl {
   }
 };
 
-Result<std::unique_ptr<MockServer>> MockServer::start(const MockServerOptions& options) noexcept {
+Result<std::unique_ptr<HttpServer>> HttpServer::start(const HttpServerOptions& options, HttpHandler handler) noexcept {
   try {
     if (options.port < 0 || options.port > 65535) {
       return Error{Errc::invalid_argument, "the port must be between 0 and 65535, got " + std::to_string(options.port)};
     }
     if (options.host.empty()) return Error{Errc::invalid_argument, "the host is empty"};
+    if (options.max_body_bytes == 0) return Error{Errc::invalid_argument, "the body limit must be positive"};
+    if (!handler) return Error{Errc::invalid_argument, "no handler"};
     const bool has_cert = !options.tls_cert_file.empty();
     const bool has_key = !options.tls_key_file.empty();
     if (has_cert != has_key) {
@@ -1234,11 +1242,8 @@ Result<std::unique_ptr<MockServer>> MockServer::start(const MockServerOptions& o
       return Error{Errc::io_error, "cannot read the TLS key " + options.tls_key_file};
     }
 
-    auto service = MockService::create(options.mock);
-    if (!service) return service.error();
-
     auto impl = std::make_unique<Impl>();
-    impl->core = std::make_unique<Core>(std::move(service).value());
+    impl->core = std::make_unique<Core>(std::move(handler), options.max_body_bytes);
     impl->host = options.host;
     impl->tls = has_cert;
     if (impl->tls) {
@@ -1291,7 +1296,57 @@ Result<std::unique_ptr<MockServer>> MockServer::start(const MockServerOptions& o
       if (impl->thread.joinable()) impl->thread.join();
       return Error{Errc::io_error, "the server on " + options.host + ":" + std::to_string(port) + " did not start"};
     }
-    return std::unique_ptr<MockServer>(new MockServer(std::move(impl)));
+    return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+  } catch (const std::exception& e) {
+    return Error{Errc::internal, std::string("starting the server failed: ") + e.what()};
+  } catch (...) {
+    return Error{Errc::internal, "starting the server failed"};
+  }
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::port() const noexcept { return impl_->port; }
+
+std::string HttpServer::url() const {
+  const bool ipv6 = impl_->host.find(':') != std::string::npos;
+  const std::string host = ipv6 ? "[" + impl_->host + "]" : impl_->host;
+  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
+}
+
+void HttpServer::stop() noexcept {
+  if (impl_) impl_->stop();
+}
+
+}  // namespace detail
+
+// --- The mock over HTTP(S) ---------------------------------------------------------------------
+
+struct MockServer::Impl {
+  Impl(MockService s, std::unique_ptr<detail::HttpServer> h) : service(std::move(s)), server(std::move(h)) {}
+  MockService service;
+  std::unique_ptr<detail::HttpServer> server;
+};
+
+Result<std::unique_ptr<MockServer>> MockServer::start(const MockServerOptions& options) noexcept {
+  try {
+    auto service = MockService::create(options.mock);
+    if (!service) return service.error();
+    detail::HttpServerOptions server_options;
+    server_options.host = options.host;
+    server_options.port = options.port;
+    server_options.tls_cert_file = options.tls_cert_file;
+    server_options.tls_key_file = options.tls_key_file;
+    server_options.max_body_bytes = service->options().max_body_bytes;
+    // MockService is a shared handle, and handle() is const and thread-safe.
+    const MockService handler_service = *service;
+    auto server = detail::HttpServer::start(
+        server_options, [handler_service](const HttpRequest& request) { return handler_service.handle(request); });
+    if (!server) return server.error();
+    return std::unique_ptr<MockServer>(
+        new MockServer(std::make_unique<Impl>(std::move(service).value(), std::move(server).value())));
   } catch (const std::exception& e) {
     return Error{Errc::internal, std::string("starting the mock server failed: ") + e.what()};
   } catch (...) {
@@ -1303,18 +1358,14 @@ MockServer::MockServer(std::unique_ptr<Impl> impl) noexcept : impl_(std::move(im
 
 MockServer::~MockServer() { stop(); }
 
-int MockServer::port() const noexcept { return impl_->port; }
+int MockServer::port() const noexcept { return impl_->server->port(); }
 
-std::string MockServer::url() const {
-  const bool ipv6 = impl_->host.find(':') != std::string::npos;
-  const std::string host = ipv6 ? "[" + impl_->host + "]" : impl_->host;
-  return std::string(impl_->tls ? "https://" : "http://") + host + ":" + std::to_string(impl_->port);
-}
+std::string MockServer::url() const { return impl_->server->url(); }
 
-const MockService& MockServer::service() const noexcept { return impl_->core->service; }
+const MockService& MockServer::service() const noexcept { return impl_->service; }
 
 void MockServer::stop() noexcept {
-  if (impl_) impl_->stop();
+  if (impl_) impl_->server->stop();
 }
 
 // --- Without sockets ---------------------------------------------------------------------------
@@ -1322,7 +1373,14 @@ void MockServer::stop() noexcept {
 namespace detail {
 
 struct InMemoryMockServer::Impl {
-  explicit Impl(MockService service) : core(std::move(service)), server(core) { install_handlers(server, core); }
+  explicit Impl(MockService s)
+      : service(std::move(s)),
+        core([handler_service = service](const HttpRequest& request) { return handler_service.handle(request); },
+             service.options().max_body_bytes),
+        server(core) {
+    install_handlers(server, core);
+  }
+  MockService service;
   Core core;
   GuardedServer<httplib::Server> server;
 };
@@ -1345,7 +1403,7 @@ InMemoryMockServer::~InMemoryMockServer() = default;
 std::string InMemoryMockServer::exchange(std::string_view input) {
   std::string output;
   Connection connection(input, output, impl_->core.stopping, impl_->core.waiting,
-                        impl_->core.service.options().max_body_bytes);
+                        impl_->core.max_body_bytes);
   try {
     impl_->server.run(connection);
   } catch (...) {
@@ -1354,7 +1412,7 @@ std::string InMemoryMockServer::exchange(std::string_view input) {
   return output;
 }
 
-const MockService& InMemoryMockServer::service() const noexcept { return impl_->core.service; }
+const MockService& InMemoryMockServer::service() const noexcept { return impl_->service; }
 
 }  // namespace detail
 

@@ -1,19 +1,10 @@
-// The replay engine: one scenario's steps sent over one kept-alive libcurl handle, each answer
-// checked by match_response and the schemas.
-//
-// Why libcurl and not cpp-httplib's client (which the mock's server side uses): an endpoint under
-// test may answer anything, and httplib 0.11's client matches the status line with std::regex,
-// which overflows the stack on a long line (a 30 KB status line crashed the replayer), and bounds
-// each read but not a whole request (an answer dripping one byte at a time never timed out).
-// libcurl parses without regex, bounds header sizes, and has a total per-request timeout.
+// The replay engine: one scenario's steps sent over one kept-alive libcurl handle (http_client.hpp),
+// each answer checked by match_response and the schemas.
 #include <alguna/contract/replay.hpp>
-
-#include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
-#include <fstream>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -22,6 +13,7 @@
 #include <alguna/contract/mock.hpp>
 #include <alguna/contract/validator.hpp>
 
+#include "http_client.hpp"
 #include "text.hpp"
 
 namespace alguna::contract {
@@ -29,72 +21,12 @@ namespace alguna::contract {
 namespace {
 
 using SteadyClock = std::chrono::steady_clock;
-
-struct Endpoint {
-  std::string scheme;  // "http" or "https"
-  std::string host;    // without brackets
-  int port = 0;
-};
-
-Result<Endpoint> parse_base_url(const std::string& url) {
-  const std::size_t sep = url.find("://");
-  if (sep == std::string::npos) return Error{Errc::invalid_argument, "the base URL must start with http:// or https://"};
-  Endpoint endpoint;
-  endpoint.scheme = detail::ascii_lower(url.substr(0, sep));
-  if (endpoint.scheme != "http" && endpoint.scheme != "https") {
-    return Error{Errc::invalid_argument, "the base URL must start with http:// or https://"};
-  }
-  std::string rest = url.substr(sep + 3);
-  if (!rest.empty() && rest.back() == '/') rest.pop_back();
-  if (rest.find_first_of("/?#@ \t\r\n") != std::string::npos) {
-    return Error{Errc::invalid_argument, "the base URL may hold only a scheme, a host and a port"};
-  }
-  std::string port_text;
-  if (!rest.empty() && rest.front() == '[') {
-    const std::size_t close = rest.find(']');
-    if (close == std::string::npos) return Error{Errc::invalid_argument, "the base URL has a bad IPv6 address"};
-    endpoint.host = rest.substr(1, close - 1);
-    const std::string after = rest.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return Error{Errc::invalid_argument, "the base URL has a bad port"};
-      port_text = after.substr(1);
-      if (port_text.empty()) return Error{Errc::invalid_argument, "the base URL has a bad port"};
-    }
-  } else {
-    const std::size_t colon = rest.find(':');
-    endpoint.host = rest.substr(0, colon);
-    if (colon != std::string::npos) {
-      port_text = rest.substr(colon + 1);
-      if (port_text.empty()) return Error{Errc::invalid_argument, "the base URL has a bad port"};
-    }
-  }
-  if (endpoint.host.empty()) return Error{Errc::invalid_argument, "the base URL has no host"};
-  if (port_text.empty()) {
-    endpoint.port = endpoint.scheme == "https" ? 443 : 80;
-  } else {
-    if (port_text.size() > 5 ||
-        !std::all_of(port_text.begin(), port_text.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
-      return Error{Errc::invalid_argument, "the base URL has a bad port"};
-    }
-    endpoint.port = std::atoi(port_text.c_str());
-    if (endpoint.port < 1 || endpoint.port > 65535) return Error{Errc::invalid_argument, "the base URL has a bad port"};
-  }
-  return endpoint;
-}
-
-bool is_loopback(const std::string& host) {
-  const std::string lower = detail::ascii_lower(host);
-  if (lower == "localhost" || lower == "::1") return true;
-  if (lower.size() > 10 && lower.compare(lower.size() - 10, 10, ".localhost") == 0) return true;
-  // 127.0.0.0/8, written as a dotted quad.
-  if (lower.rfind("127.", 0) != 0) return false;
-  int dots = 0;
-  for (char c : lower) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return dots == 3;
-}
+using detail::Answer;
+using detail::Endpoint;
+using detail::HttpClient;
+using detail::describe;
+using detail::is_loopback;
+using detail::parse_base_url;
 
 // Replaces the API key (and "Bearer <anything>") in every string that leaves the engine.
 class Redactor {
@@ -155,154 +87,6 @@ class Redactor {
   std::string key_;
 };
 
-// One answer, or why there is none.
-struct Answer {
-  CURLcode code = CURLE_OK;
-  bool connected = false;  // a connection was made (for a timeout: connecting, or waiting?)
-  bool too_large = false;  // the answer went over kMaxAnswerBytes and was cut off
-  int status = 0;
-  Headers headers;
-  std::string body;
-  std::string detail;  // libcurl's own words, when it failed
-
-  explicit operator bool() const { return code == CURLE_OK; }
-  const std::string* header(std::string_view name) const {
-    for (const auto& [key, value] : headers) {
-      if (detail::iequals(key, name)) return &value;
-    }
-    return nullptr;
-  }
-};
-
-// The same bound as the parser's: a larger answer could not be checked anyway.
-constexpr std::size_t kMaxAnswerBytes = 64u * 1024 * 1024;
-constexpr std::size_t kMaxHeaderBytes = 1024 * 1024;
-
-// One libcurl easy handle: it keeps its connection alive between requests.
-class HttpClient {
- public:
-  HttpClient(std::string base, const ReplayOptions& options) : base_(std::move(base)), handle_(curl_easy_init()) {
-    if (handle_ == nullptr) return;
-    curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(handle_, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(handle_, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(handle_, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(handle_, CURLOPT_PATH_AS_IS, 1L);  // the recorded target, not normalised
-    curl_easy_setopt(handle_, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(handle_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.timeout.count()));
-    // Per request, from connecting to the last byte: an answer that drips still ends in time.
-    curl_easy_setopt(handle_, CURLOPT_TIMEOUT_MS, static_cast<long>(options.timeout.count()));
-    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(handle_, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!options.ca_file.empty()) curl_easy_setopt(handle_, CURLOPT_CAINFO, options.ca_file.c_str());
-    curl_easy_setopt(handle_, CURLOPT_ERRORBUFFER, error_);
-    curl_easy_setopt(handle_, CURLOPT_HEADERFUNCTION, &HttpClient::on_header);
-    curl_easy_setopt(handle_, CURLOPT_WRITEFUNCTION, &HttpClient::on_body);
-    curl_easy_setopt(handle_, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(handle_, CURLOPT_WRITEDATA, this);
-  }
-  ~HttpClient() {
-    if (handle_ != nullptr) curl_easy_cleanup(handle_);
-  }
-  HttpClient(const HttpClient&) = delete;
-  HttpClient& operator=(const HttpClient&) = delete;
-
-  bool valid() const { return handle_ != nullptr; }
-
-  // The next request opens a new connection.
-  void drop_connection() { fresh_ = true; }
-
-  // `resendable`: see retryable(). libcurl sends a request again, once, on a new connection when a
-  // kept-alive one turns out closed before any answer came; the request may have reached the
-  // server, so a request that is not safe to send twice always goes on a new connection.
-  Answer send(const HttpRequest& request, bool resendable) {
-    answer_ = Answer{};
-    header_bytes_ = 0;
-    error_[0] = '\0';
-    const std::string url = base_ + request.target;
-    curl_easy_setopt(handle_, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(handle_, CURLOPT_FRESH_CONNECT, fresh_ || !resendable ? 1L : 0L);
-    fresh_ = false;
-    // HTTPGET resets what the previous request set (a body, HEAD); then the method as recorded.
-    curl_easy_setopt(handle_, CURLOPT_HTTPGET, 1L);
-    if (request.method == "HEAD") curl_easy_setopt(handle_, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(handle_, CURLOPT_CUSTOMREQUEST, request.method.c_str());
-    if (!request.body.empty()) {
-      curl_easy_setopt(handle_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(request.body.size()));
-      curl_easy_setopt(handle_, CURLOPT_POSTFIELDS, request.body.data());
-    }
-    // The recorded headers, and none of libcurl's own but Host and Content-Length: "Name:" removes
-    // one, "Name;" sends an empty value.
-    curl_slist* list = nullptr;
-    bool has_content_type = false;
-    bool has_accept = false;
-    for (const auto& [name, value] : request.headers) {
-      has_content_type = has_content_type || detail::iequals(name, "Content-Type");
-      has_accept = has_accept || detail::iequals(name, "Accept");
-      const std::string line = value.empty() ? name + ";" : name + ": " + value;
-      list = curl_slist_append(list, line.c_str());
-    }
-    if (!has_accept) list = curl_slist_append(list, "Accept:");
-    if (!has_content_type) list = curl_slist_append(list, "Content-Type:");
-    list = curl_slist_append(list, "Expect:");
-    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, list);
-
-    answer_.code = curl_easy_perform(handle_);
-    curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, nullptr);
-    curl_slist_free_all(list);
-    if (request.method == "HEAD") curl_easy_setopt(handle_, CURLOPT_NOBODY, 0L);
-
-    long status = 0;
-    curl_easy_getinfo(handle_, CURLINFO_RESPONSE_CODE, &status);
-    answer_.status = static_cast<int>(status);
-    double connect_time = 0;
-    curl_easy_getinfo(handle_, CURLINFO_CONNECT_TIME, &connect_time);
-    answer_.connected = connect_time > 0;
-    if (answer_.code != CURLE_OK) {
-      answer_.detail = error_[0] != '\0' ? error_ : curl_easy_strerror(answer_.code);
-      fresh_ = true;  // whatever state the connection is in, it is not reused
-    }
-    return std::move(answer_);
-  }
-
- private:
-  static std::size_t on_header(char* data, std::size_t size, std::size_t count, void* self_pointer) {
-    auto* self = static_cast<HttpClient*>(self_pointer);
-    const std::size_t bytes = size * count;
-    self->header_bytes_ += bytes;
-    if (self->header_bytes_ > kMaxHeaderBytes) return 0;  // aborts: CURLE_WRITE_ERROR
-    std::string_view line(data, bytes);
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
-    if (line.rfind("HTTP/", 0) == 0) {
-      self->answer_.headers.clear();  // a new status line (after a 100 Continue): its own headers
-    } else if (const std::size_t colon = line.find(':'); colon != std::string_view::npos) {
-      std::string_view value = line.substr(colon + 1);
-      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-      while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-      self->answer_.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));
-    }
-    return bytes;
-  }
-
-  static std::size_t on_body(char* data, std::size_t size, std::size_t count, void* self_pointer) {
-    auto* self = static_cast<HttpClient*>(self_pointer);
-    const std::size_t bytes = size * count;
-    if (self->answer_.body.size() + bytes > kMaxAnswerBytes) {
-      self->answer_.too_large = true;
-      return 0;  // aborts: CURLE_WRITE_ERROR
-    }
-    self->answer_.body.append(data, bytes);
-    return bytes;
-  }
-
-  std::string base_;
-  CURL* handle_;
-  bool fresh_ = false;
-  Answer answer_;
-  std::size_t header_bytes_ = 0;
-  char error_[CURL_ERROR_SIZE] = {};
-};
-
 std::chrono::milliseconds backoff(int attempt, const Answer& answer) {
   if (const std::string* value = answer ? answer.header("Retry-After") : nullptr) {
     if (!value->empty() && value->size() <= 9 &&
@@ -337,31 +121,6 @@ bool retryable(const Answer& answer, bool resendable) {
   if (answer.status == 429 || answer.status == 503) return true;
   const std::string* transient = answer.header("Transient-Error");
   return transient != nullptr && detail::iequals(*transient, "true");
-}
-
-std::string describe(const Answer& answer) {
-  switch (answer.code) {
-    case CURLE_COULDNT_CONNECT:
-    case CURLE_COULDNT_RESOLVE_HOST: return "could not connect: " + answer.detail;
-    case CURLE_OPERATION_TIMEDOUT:
-      return answer.connected ? "no complete answer within the timeout" : "timed out connecting";
-    case CURLE_GOT_NOTHING:
-    case CURLE_RECV_ERROR:
-    case CURLE_PARTIAL_FILE: return "no complete answer (the connection was reset or closed): " + answer.detail;
-    case CURLE_SEND_ERROR: return "could not send the request (the connection was reset): " + answer.detail;
-    case CURLE_SSL_CONNECT_ERROR: return "the TLS handshake failed: " + answer.detail;
-    case CURLE_PEER_FAILED_VERIFICATION: return "the server's certificate could not be verified: " + answer.detail;
-    case CURLE_SSL_CACERT_BADFILE: return "could not load the CA certificates: " + answer.detail;
-    case CURLE_WEIRD_SERVER_REPLY:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_HTTP2:
-    case CURLE_HTTP3: return "the answer is not HTTP/1.1: " + answer.detail;
-    case CURLE_URL_MALFORMAT: return "the recorded request target cannot be sent: " + answer.detail;
-    case CURLE_WRITE_ERROR:
-      if (answer.too_large) return "the answer is larger than " + std::to_string(kMaxAnswerBytes >> 20) + " MiB";
-      return "the answer's headers are larger than " + std::to_string(kMaxHeaderBytes >> 10) + " KiB";
-    default: return "the request failed: " + answer.detail;
-  }
 }
 
 bool recorded_2xx(const ExpectedStatus& status) {
@@ -400,11 +159,10 @@ struct Replayer::Impl {
   ScenarioResult run(const Scenario& scenario, HttpClient& client) const;
 
   std::unique_ptr<HttpClient> make_client() const {
-    auto client = std::make_unique<HttpClient>(
-        endpoint.scheme + "://" +
-            (endpoint.host.find(':') != std::string::npos ? "[" + endpoint.host + "]" : endpoint.host) + ":" +
-            std::to_string(endpoint.port),
-        options);
+    detail::HttpClientOptions client_options;
+    client_options.timeout = options.timeout;
+    client_options.ca_file = options.ca_file;
+    auto client = std::make_unique<HttpClient>(endpoint.url(), client_options);
     if (!client->valid()) return nullptr;
     return client;
   }
@@ -419,11 +177,8 @@ Replayer::Replayer(std::shared_ptr<const Impl> impl) noexcept : impl_(std::move(
 
 Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
   try {
-    // Once per process, before any thread makes a handle (curl_global_init is not thread-safe).
-    static std::once_flag curl_ready;
-    static CURLcode curl_state = CURLE_OK;
-    std::call_once(curl_ready, [] { curl_state = curl_global_init(CURL_GLOBAL_DEFAULT); });
-    if (curl_state != CURLE_OK) return Error{Errc::internal, "libcurl could not be initialised"};
+    // Before any thread makes a handle.
+    if (!detail::curl_ready()) return Error{Errc::internal, "libcurl could not be initialised"};
     if (options.retries < 0 || options.retries > 100) {
       return Error{Errc::invalid_argument, "retries must be between 0 and 100"};
     }
@@ -436,14 +191,7 @@ Result<Replayer> Replayer::create(ReplayOptions options) noexcept {
       }
     }
     if (!options.ca_file.empty()) {
-      std::ifstream in(options.ca_file, std::ios::binary);
-      std::string head(64, '\0');
-      if (!in || !in.read(head.data(), static_cast<std::streamsize>(head.size())) ||
-          head.find("-----BEGIN") == std::string::npos) {
-        std::ifstream again(options.ca_file, std::ios::binary);
-        if (!again) return Error{Errc::io_error, "cannot read the CA file " + options.ca_file};
-        return Error{Errc::invalid_argument, "the CA file " + options.ca_file + " is not a PEM certificate"};
-      }
+      if (Error error = detail::check_ca_file(options.ca_file)) return error;
     }
     auto validator = Validator::create();
     if (!validator) return validator.error();

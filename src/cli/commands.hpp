@@ -107,4 +107,26 @@ struct ImportHarArgs {
 CLI::App* setup_import_har(CLI::App& app, ImportHarArgs& args);
 int run_import_har(const ImportHarArgs& args);
 
+// alguna-contract record --upstream URL [--listen HOST:PORT] --out FILE.jsonl [--id-prefix P]
+// [--tag TAG]... [--timeout SECONDS] [--idle-flush SECONDS] [--max-body-bytes N] [--ca-file FILE]
+// [--tls-cert FILE --tls-key FILE] [--allow-insecure-http]
+struct RecordArgs {
+  std::string upstream;
+  std::string listen = "127.0.0.1:8080";
+  std::string out;
+  std::string id_prefix;  // empty: recorded-<UTC start time>, unique in `out`
+  std::vector<std::string> tags;
+  double timeout_seconds = 30.0;
+  double idle_flush_seconds = 30.0;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::string ca_file;
+  std::string tls_cert;
+  std::string tls_key;
+  bool allow_insecure_http = false;
+};
+
+CLI::App* setup_record(CLI::App& app, RecordArgs& args);
+// Runs until SIGINT or SIGTERM.
+int run_record(const RecordArgs& args);
+
 }  // namespace alguna::contract::cli

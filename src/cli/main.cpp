@@ -38,12 +38,14 @@ int run(int argc, char** argv) {
   CLI::App* fuzz = setup_fuzz(app, fuzz_args);
   ImportHarArgs import_har_args;
   CLI::App* import_har = setup_import_har(app, import_har_args);
+  RecordArgs record_args;
+  CLI::App* record = setup_record(app, record_args);
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ExtrasError& e) {
     // CLI11 lists the unexpected arguments, which after a mistyped option may be an API key.
-    for (const CLI::App* command : {serve, replay, fuzz}) {
+    for (const CLI::App* command : {serve, replay, fuzz, record}) {
       if (command->parsed()) {
         std::cerr << "alguna-contract " << command->get_name()
                   << ": unexpected arguments (not repeated here: they may hold an API key); see alguna-contract "
@@ -62,6 +64,7 @@ int run(int argc, char** argv) {
   if (replay->parsed()) return run_replay(replay_args);
   if (fuzz->parsed()) return run_fuzz(fuzz_args);
   if (import_har->parsed()) return run_import_har(import_har_args);
+  if (record->parsed()) return run_record(record_args);
 
   std::cerr << app.help();
   return exit_usage;

@@ -7,6 +7,7 @@
 #include <alguna/contract/json.hpp>
 #include <alguna/contract/mock.hpp>
 #include <alguna/contract/recording.hpp>
+#include <alguna/contract/recording_proxy.hpp>
 #include <alguna/contract/replay.hpp>
 #include <alguna/contract/report.hpp>
 #include <alguna/contract/validator.hpp>
