@@ -7,9 +7,6 @@
 // recorded, the pending scenario is written, a summary line follows, exit code 0.
 //
 // API keys are never printed: the proxy's messages hold none, and the summary is figures only.
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -27,6 +24,7 @@
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
 #include "cli/options.hpp"
+#include "cli/stop_signals.hpp"
 
 namespace alguna::contract::cli {
 
@@ -155,29 +153,18 @@ int run_record(const RecordArgs& args) {
   options.tls_key_file = args.tls_key;
   options.allow_insecure_http = args.allow_insecure_http;
 
-  // Blocked before the proxy's threads exist, so that they inherit the mask and only sigwait()
-  // below ever takes these signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  const StopSignals stop_signals;  // before the threads start
 
   auto proxy = RecordingProxy::start(options);
   if (!proxy) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     std::cerr << "alguna-contract record: " << proxy.error().message << '\n';
     return exit_usage;
   }
   std::cout << "recording on " << (*proxy)->url() << " -> " << (*proxy)->upstream() << " (to " << args.out << ")"
             << std::endl;  // flushed: scripts wait for it
 
-  int received = 0;
-  while (sigwait(&stop_signals, &received) != 0) {
-  }
+  stop_signals.wait();
   const RecordingProxyStats stats = (*proxy)->stop();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
   std::cout << summary(stats) << std::endl;
   if (stats.recorder.reused_keys > 0) {

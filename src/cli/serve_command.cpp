@@ -7,9 +7,6 @@
 // so no work ever runs in a signal handler.
 //
 // API keys are never printed: not as --help defaults, not in messages.
-#include <pthread.h>
-#include <signal.h>
-
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -26,6 +23,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/options.hpp"
+#include "cli/stop_signals.hpp"
 #include "cli/exit_codes.hpp"
 
 namespace alguna::contract::cli {
@@ -127,28 +125,17 @@ int run_serve(const ServeArgs& args) {
     options.mock.customers = std::move(customers).value();
   }
 
-  // Blocked before the server's threads exist, so that they inherit the mask and only sigwait()
-  // below ever takes these signals.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  sigset_t previous;
-  pthread_sigmask(SIG_BLOCK, &stop_signals, &previous);
+  const StopSignals stop_signals;  // before the threads start
 
   auto server = MockServer::start(options);
   if (!server) {
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
     std::cerr << "alguna-contract serve: " << server.error().message << '\n';
     return exit_usage;
   }
   std::cout << "listening on " << (*server)->url() << std::endl;  // flushed: scripts wait for it
 
-  int received = 0;
-  while (sigwait(&stop_signals, &received) != 0) {
-  }
+  stop_signals.wait();
   (*server)->stop();
-  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   return exit_valid;
 }
 
