@@ -22,6 +22,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/exit_codes.hpp"
+#include "cli/output_file.hpp"
 
 namespace alguna::contract::cli {
 
@@ -58,43 +59,6 @@ bool same_file(const std::string& a, const std::string& b) {
 std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
-
-// Writes to `path`.partial and renames it into place, so that a reader never sees half a file
-// and a failed run leaves the previous file as it was.
-class OutputFile {
- public:
-  explicit OutputFile(std::string path) : path_(std::move(path)), partial_(path_ + ".partial") {}
-  ~OutputFile() {
-    if (!committed_ && !path_.empty()) std::remove(partial_.c_str());
-  }
-  OutputFile(const OutputFile&) = delete;
-  OutputFile& operator=(const OutputFile&) = delete;
-
-  std::string open() {
-    out_.open(partial_, std::ios::binary | std::ios::trunc);
-    if (!out_) return "cannot write " + partial_ + ": " + std::error_code(errno, std::generic_category()).message();
-    return {};
-  }
-  std::ostream& stream() { return out_; }
-  std::string commit() {
-    out_.flush();
-    const bool written = static_cast<bool>(out_);
-    out_.close();
-    if (!written) return "cannot write " + partial_;
-    if (std::rename(partial_.c_str(), path_.c_str()) != 0) {
-      return "cannot rename " + partial_ + " to " + path_ + ": " +
-             std::error_code(errno, std::generic_category()).message();
-    }
-    committed_ = true;
-    return {};
-  }
-
- private:
-  std::string path_;
-  std::string partial_;
-  std::ofstream out_;
-  bool committed_ = false;
-};
 
 }  // namespace
 
@@ -179,15 +143,14 @@ int run_import_har(const ImportHarArgs& args) {
   }
   ScenarioRecorder recorder(std::move(options));
 
-  std::optional<OutputFile> file;
+  OutputFile file;
   if (!to_stdout) {
-    file.emplace(args.output);
-    if (std::string problem = file->open(); !problem.empty()) {
-      std::cerr << kCommand << problem << '\n';
+    if (const auto problem = file.open(args.output)) {
+      std::cerr << kCommand << *problem << '\n';
       return exit_usage;
     }
   }
-  std::ostream& out = file ? file->stream() : std::cout;
+  std::ostream& out = file.is_open() ? static_cast<std::ostream&>(file.body()) : std::cout;
   std::size_t steps = 0;
   const auto write = [&](const Result<std::vector<Scenario>>& scenarios) {
     if (!scenarios) return false;
@@ -209,9 +172,9 @@ int run_import_har(const ImportHarArgs& args) {
     std::cerr << kCommand << rest.error().message << '\n';
     return exit_usage;
   }
-  if (file) {
-    if (std::string problem = file->commit(); !problem.empty()) {
-      std::cerr << kCommand << problem << '\n';
+  if (file.is_open()) {
+    if (const auto problem = file.finish()) {
+      std::cerr << kCommand << *problem << '\n';
       return exit_usage;
     }
   } else {

@@ -4,7 +4,6 @@
 #include <cstdint>
 #include <cstdio>
 #include <sstream>
-#include <system_error>
 #include <unistd.h>
 
 namespace alguna::contract::cli {
@@ -178,58 +177,15 @@ json summary_json(const ReplaySummary& summary) {
           {"embedded_mock", summary.embedded_mock}};
 }
 
-std::optional<std::string> StreamedFile::open(const std::string& path) {
-  path_ = path;
-  partial_ = path + ".partial";
-  out_.open(partial_, std::ios::binary | std::ios::trunc);
-  if (!out_) {
-    const std::error_code error(errno, std::generic_category());
-    return "cannot write " + partial_ + ": " + error.message();
-  }
-  return std::nullopt;
-}
-
-std::optional<std::string> StreamedFile::finish(const std::string& head, const std::string& tail) {
-  out_.close();
-  if (!out_) return "cannot write " + partial_;
-  const std::string temporary = path_ + ".tmp";
-  {
-    std::ifstream in(partial_, std::ios::binary);
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!in || !out) return "cannot write " + temporary;
-    out << head;
-    if (in.peek() != std::ifstream::traits_type::eof()) out << in.rdbuf();
-    out << tail;
-    out.close();
-    if (!out) {
-      std::remove(temporary.c_str());
-      return "cannot write " + temporary;
-    }
-  }
-  if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
-    const std::error_code error(errno, std::generic_category());
-    std::remove(temporary.c_str());
-    return "cannot write " + path_ + ": " + error.message();
-  }
-  std::remove(partial_.c_str());
-  partial_.clear();
-  return std::nullopt;
-}
-
-StreamedFile::~StreamedFile() {
-  if (out_.is_open()) out_.close();
-  if (!partial_.empty()) std::remove(partial_.c_str());
-}
-
 void JsonReport::add(const json& entry, const Scrubber& scrub) {
-  if (file_.entries_) file_.body() << ",\n";
+  if (entries_) file_.body() << ",\n";
   file_.body() << "    " << scrub(dump(entry));
-  file_.entries_ = true;
+  entries_ = true;
 }
 
 std::optional<std::string> JsonReport::finish(const ReplaySummary& summary, const Scrubber& scrub) {
   return file_.finish("{\n  \"summary\": " + scrub(dump(summary_json(summary))) + ",\n  \"scenarios\": [\n",
-                      std::string(file_.entries_ ? "\n" : "") + "  ]\n}\n");
+                      std::string(entries_ ? "\n" : "") + "  ]\n}\n");
 }
 
 std::string xml_escape(const std::string& text) {

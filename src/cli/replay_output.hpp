@@ -1,13 +1,12 @@
 // What `alguna-contract replay` writes: the text on stdout, the progress bar on stderr, the JSON
 // report and the JUnit XML report. Results arrive one at a time in corpus order; both report
 // files are streamed (memory stays flat however long the corpus) and appear whole, by rename, only
-// when the run ends.
+// when the run ends (OutputFile).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +14,8 @@
 #include <nlohmann/json.hpp>
 
 #include <alguna/contract/replay.hpp>
+
+#include "cli/output_file.hpp"
 
 namespace alguna::contract::cli {
 
@@ -64,27 +65,6 @@ std::string warning_text(const ScenarioResult& result);
 nlohmann::json scenario_json(const ScenarioResult& result, const ScenarioInfo& info);
 nlohmann::json summary_json(const ReplaySummary& summary);
 
-// A report streamed to "<path>.partial" and moved to `path` by finish(); the partial file is
-// removed when the writer is destroyed without finish().
-class StreamedFile {
- public:
-  // The reason when the file cannot be created.
-  std::optional<std::string> open(const std::string& path);
-  bool is_open() const { return out_.is_open(); }
-  std::ofstream& body() { return out_; }
-  // Writes `head`, the streamed body and `tail` to `path`. The reason on failure.
-  std::optional<std::string> finish(const std::string& head, const std::string& tail);
-  ~StreamedFile();
-
- private:
-  std::string path_;
-  std::string partial_;
-  std::ofstream out_;
-  bool entries_ = false;
-  friend class JsonReport;
-  friend class JUnitReport;
-};
-
 // {"summary": {...}, "scenarios": [...]}
 class JsonReport {
  public:
@@ -93,7 +73,8 @@ class JsonReport {
   std::optional<std::string> finish(const ReplaySummary& summary, const Scrubber& scrub);
 
  private:
-  StreamedFile file_;
+  OutputFile file_;
+  bool entries_ = false;
 };
 
 // JUnit XML: one <testsuite> named after the command, one <testcase> per scenario (classname: the
@@ -105,7 +86,7 @@ class JUnitReport {
   std::optional<std::string> finish(const ReplaySummary& summary, const Scrubber& scrub);
 
  private:
-  StreamedFile file_;
+  OutputFile file_;
 };
 
 // XML character data or attribute value: &, <, >, " and ' escaped; characters XML 1.0 forbids

@@ -217,6 +217,7 @@ TEST_CASE("import-har: the output is written whole or not at all, never over the
     CHECK(lines_of(read_file(dir / "out.jsonl")).size() == 6);
     CHECK(lines_of(read_file(dir / "out.jsonl")).front().at("id") == "session-1");  // prefix from the name
     CHECK_FALSE(std::filesystem::exists(dir / "out.jsonl.partial"));
+    CHECK_FALSE(std::filesystem::exists(dir / "out.jsonl.tmp"));
   }
   SECTION("an unwritable output exits 2") {
     const auto result = run_cli({"import-har", har, "-o", dir / "no-such-dir/out.jsonl"});

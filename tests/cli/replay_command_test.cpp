@@ -142,6 +142,7 @@ TEST_CASE("replay: the JSON report has the documented shape, in corpus order und
   INFO(result.out << result.err);
   CHECK(result.exit_code == 1);
   CHECK_FALSE(std::filesystem::exists(dir / "report.json.partial"));
+  CHECK_FALSE(std::filesystem::exists(dir / "report.json.tmp"));
   const json report = json::parse(read_file(dir / "report.json"));
   const json& summary = report.at("summary");
   CHECK(summary.at("total") == 30);
