@@ -3,7 +3,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include <alguna/contract/formats.hpp>
@@ -550,6 +552,40 @@ std::string read_text(const json& holder, const std::string& where) {
   return std::move(*decoded);
 }
 
+// An RFC 3339 date-time as nanoseconds since 1970-01-01T00:00:00Z (fraction digits past the ninth
+// are dropped), or nothing when it is not one.
+std::optional<std::int64_t> instant_of(std::string_view text) {
+  if (!is_rfc3339_date_time(text)) return std::nullopt;
+  const auto number = [&](std::size_t at, std::size_t digits) {
+    std::int64_t value = 0;
+    for (std::size_t i = at; i < at + digits; ++i) value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  // Days from 1970-01-01 in the proleptic Gregorian calendar: count from a year that starts in
+  // March, so that the leap day ends a year, in 400-year eras of 146097 days.
+  const std::int64_t month = number(5, 2);
+  const std::int64_t year = number(0, 4) - (month <= 2 ? 1 : 0);
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const std::int64_t year_of_era = year - era * 400;
+  const std::int64_t day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + number(8, 2) - 1;
+  const std::int64_t day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  const std::int64_t days = era * 146097 + day_of_era - 719468;
+  std::int64_t seconds = days * 86400 + number(11, 2) * 3600 + number(14, 2) * 60 + number(17, 2);
+  std::int64_t nanos = 0;
+  std::size_t at = 19;
+  if (text[at] == '.') {
+    std::int64_t scale = 100000000;
+    for (++at; at < text.size() && text[at] >= '0' && text[at] <= '9'; ++at, scale /= 10) {
+      nanos += (text[at] - '0') * scale;
+    }
+  }
+  if (text[at] == '+' || text[at] == '-') {  // local time = UTC + offset
+    const std::int64_t offset = number(at + 1, 2) * 3600 + number(at + 4, 2) * 60;
+    seconds += text[at] == '+' ? -offset : offset;
+  }
+  return seconds * 1000000000 + nanos;
+}
+
 HttpExchange read_entry(const json& entry, const std::string& where) {
   if (!entry.is_object()) har_fail(where + ": expected an object, got " + kind_of(entry));
   HttpExchange exchange;
@@ -618,6 +654,21 @@ Result<HarLog> read_har(std::string_view text, const ParseLimits& limits) noexce
     har.exchanges.reserve(entries->size());
     for (std::size_t i = 0; i < entries->size(); ++i) {
       har.exchanges.push_back(read_entry((*entries)[i], "log.entries[" + std::to_string(i) + "]"));
+    }
+    std::vector<std::pair<std::int64_t, std::size_t>> order;  // (start, index in the file)
+    order.reserve(har.exchanges.size());
+    for (const HttpExchange& exchange : har.exchanges) {
+      const std::optional<std::int64_t> start = exchange.started_at ? instant_of(*exchange.started_at) : std::nullopt;
+      if (!start) break;
+      order.emplace_back(*start, order.size());
+    }
+    if (order.size() == har.exchanges.size() && !std::is_sorted(order.begin(), order.end())) {
+      std::sort(order.begin(), order.end());  // the index breaks ties: stable
+      std::vector<HttpExchange> sorted;
+      sorted.reserve(order.size());
+      for (const auto& [start, index] : order) sorted.push_back(std::move(har.exchanges[index]));
+      har.exchanges = std::move(sorted);
+      har.reordered = true;
     }
     return har;
   } catch (const HarProblem& problem) {

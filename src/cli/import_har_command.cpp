@@ -191,6 +191,10 @@ int run_import_har(const ImportHarArgs& args) {
             << "; skipped " << stats.skipped() << " (" << stats.skipped_other_path << " not /customers/{id}, "
             << plural(stats.skipped_preflight, "CORS preflight", "CORS preflights") << ", "
             << stats.skipped_no_response << " without a response)\n";
+  if (har->reordered) {
+    std::cerr << kCommand << "note: the file's entries were not in the order they started; imported in "
+                             "startedDateTime order\n";
+  }
   if (stats.reused_keys > 0) {
     std::cerr << kCommand << "note: " << plural(stats.reused_keys, "entry reuses", "entries reuse")
               << " an Idempotency-Key after other requests; on replay each scenario gets a fresh key, so a "

@@ -2,6 +2,7 @@
 // scripts/interop/record-har.cjs against `alguna-contract serve`) imported and replayed green,
 // hand-written HARs in the shapes Chrome and Firefox export, the summary, the exit codes, the
 // output file written whole or not at all, and the recorded key appearing in no output.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
@@ -71,6 +72,23 @@ TEST_CASE("import-har: the Playwright recording becomes the session's scenarios,
   }
   CHECK(scenarios[3].at("request").at("headers").count("Authorization") == 0);  // the 401, as recorded
   CHECK(scenarios[4].at("match") == json{{"/contacts/0/id", "type"}, {"/contacts/1/id", "type"}, {"/updated_at", "date-time"}});
+}
+
+TEST_CASE("import-har: entries out of order are imported in the order they started, with a note", "[cli][import-har]") {
+  TempDir dir;
+  json har = json::parse(read_file(kPlaywright));
+  json& entries = har.at("log").at("entries");
+  std::reverse(entries.begin(), entries.end());  // a merged or hand-edited file
+  write_file(dir / "reversed.har", har.dump());
+
+  const auto original = run_cli({"import-har", kPlaywright, "--id-prefix", "s"});
+  const auto reversed = run_cli({"import-har", dir / "reversed.har", "--id-prefix", "s"});
+  INFO(reversed.err);
+  REQUIRE(reversed.exit_code == 0);
+  CHECK(reversed.out == original.out);
+  CHECK(contains(reversed.err, "note: the file's entries were not in the order they started; imported in "
+                               "startedDateTime order\n"));
+  CHECK_FALSE(contains(original.err, "note:"));
 }
 
 TEST_CASE("import-har: the imported session replays green, in order, against a fresh serve", "[cli][import-har][replay]") {

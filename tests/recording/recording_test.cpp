@@ -466,3 +466,51 @@ TEST_CASE("har: missing optional parts are tolerated", "[har]") {
   CHECK(har->exchanges[3].request_headers == Headers{{"Authorization", "Bearer k"}});
   CHECK(har->exchanges[3].started_at == "2026-04-01T10:00:00.000Z");
 }
+
+namespace {
+
+std::string timed_entry(const std::string& name, const std::string& started) {
+  return R"({"request": {"method": "GET", "url": "http://h/customers/)" + name +
+         R"("}, "response": {"status": 200}, "startedDateTime": ")" + started + "\"}";
+}
+
+std::vector<std::string> names_in_order(const HarLog& har) {
+  std::vector<std::string> names;
+  for (const HttpExchange& exchange : har.exchanges) names.push_back(exchange.target.substr(std::string("http://h/customers/").size()));
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("har: entries are read in the order they started, as HAR 1.2 asks of a reader", "[har]") {
+  SECTION("out of order, across offsets, a leap day and a year; ties keep the file's order") {
+    auto har = read_har(har_with(timed_entry("e", "2026-01-01T00:00:00Z") + "," +                 //
+                                 timed_entry("d", "2025-12-31T23:59:59.999999999Z") + "," +       //
+                                 timed_entry("b", "2024-02-29T12:00:00+01:00") + "," +            // 11:00Z
+                                 timed_entry("c1", "2024-03-01T00:30:00+02:00") + "," +           // Feb 29, 22:30Z
+                                 timed_entry("a", "2024-02-29T06:00:00-04:00") + "," +            // 10:00Z
+                                 timed_entry("c2", "2024-02-29T22:30:00.0000000001Z") + "," +     // a tenth of a ns: a tie
+                                 timed_entry("f", "2026-01-01T00:00:00.5Z")));
+    REQUIRE(har);
+    CHECK(names_in_order(*har) == std::vector<std::string>{"a", "b", "c1", "c2", "d", "e", "f"});
+    CHECK(har->reordered);
+  }
+  SECTION("already in order: nothing moves") {
+    auto har = read_har(har_with(timed_entry("a", "2026-04-01T10:00:00.000Z") + "," +
+                                 timed_entry("b", "2026-04-01T12:00:00.000+02:00") + "," +  // the same instant
+                                 timed_entry("c", "2026-04-01T10:00:00.001Z")));
+    REQUIRE(har);
+    CHECK(names_in_order(*har) == std::vector<std::string>{"a", "b", "c"});
+    CHECK_FALSE(har->reordered);
+  }
+  SECTION("an entry without a usable startedDateTime: the file's order, as it is") {
+    for (const std::string& odd : {std::string(R"({"request": {"method": "GET", "url": "http://h/customers/x"}})"),
+                                   timed_entry("x", "2026-04-01 10:00"), timed_entry("x", "yesterday")}) {
+      auto har = read_har(har_with(timed_entry("b", "2026-04-01T11:00:00Z") + "," + odd + "," +
+                                   timed_entry("a", "2026-04-01T10:00:00Z")));
+      REQUIRE(har);
+      CHECK(names_in_order(*har) == std::vector<std::string>{"b", "x", "a"});
+      CHECK_FALSE(har->reordered);
+    }
+  }
+}

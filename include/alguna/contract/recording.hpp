@@ -127,7 +127,12 @@ class ScenarioRecorder {
 
 struct HarLog {
   std::string creator;  // log.creator.name and version, when given ("Playwright 1.65.1")
-  std::vector<HttpExchange> exchanges;  // log.entries, in file order
+  // log.entries in the order they started. HAR 1.2 prefers but does not promise that order ("the
+  // reader application should always make sure the array is sorted"): when every entry has an
+  // RFC 3339 startedDateTime, they are stably sorted by that instant (offsets taken into account);
+  // otherwise they keep the file's order.
+  std::vector<HttpExchange> exchanges;
+  bool reordered = false;  // the file's order was not the order they started
 };
 
 // Reads a HAR file's text (parse_json with `limits`). Tolerates what exporters leave out: a
