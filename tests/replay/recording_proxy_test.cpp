@@ -257,6 +257,54 @@ TEST_CASE("recording proxy: a compressed answer is passed back and recorded deco
   CHECK((*scenarios[0].steps[0].response.body)["id"] == "cust_abc123");
 }
 
+TEST_CASE("recording proxy: HEAD is forwarded as HEAD and answered at once, without waiting for a body",
+          "[proxy]") {
+  TempDir dir;
+  std::mutex mutex;
+  std::vector<std::string> methods;
+  TestServer upstream([&](httplib::Server& server) {
+    // httplib answers HEAD with this handler's headers and no body; a proxy that forwarded it as
+    // a GET, or waited for the Content-Length it announces, would hang or send the body.
+    server.Get("/customers/x", [&](const httplib::Request& req, httplib::Response& res) {
+      {
+        std::lock_guard<std::mutex> lock(mutex);
+        methods.push_back(req.method);
+      }
+      res.set_header("X-Upstream", "yes");
+      res.set_content(R"({"id": "x"})", "application/json");
+    });
+  });
+  RecordingProxyOptions options;
+  options.upstream = upstream.url();
+  options.out_file = dir / "out.jsonl";
+  options.timeout = milliseconds(3000);
+  auto proxy = start_proxy(options);
+  httplib::Client client("127.0.0.1", proxy->port());
+  client.set_read_timeout(std::chrono::seconds(2));  // below the proxy's upstream timeout
+
+  auto head = client.Head("/customers/x", api_headers());
+  REQUIRE(head);
+  CHECK(head->status == 200);
+  CHECK(head->get_header_value("X-Upstream") == "yes");
+  CHECK(head->body.empty());
+  auto get = client.Get("/customers/x", api_headers());  // the same connection still works
+  REQUIRE(get);
+  CHECK(json::parse(get->body)["id"] == "x");
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    CHECK(methods == std::vector<std::string>{"HEAD", "GET"});
+  }
+
+  const RecordingProxyStats stats = proxy->stop();
+  CHECK(stats.failed == 0);
+  const std::vector<Scenario> scenarios = scenarios_in(options.out_file);
+  REQUIRE(scenarios.size() == 2);
+  CHECK(scenarios[0].steps[0].request.method == "HEAD");
+  CHECK(scenarios[0].steps[0].response.status.code == 200);
+  CHECK_FALSE(scenarios[0].steps[0].response.body.has_value());
+  CHECK(scenarios[1].steps[0].request.method == "GET");
+}
+
 TEST_CASE("recording proxy: an upstream that is down gets 502, one that is slow 504, neither recorded",
           "[proxy]") {
   TempDir dir;
