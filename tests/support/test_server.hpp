@@ -1,6 +1,6 @@
 // An httplib::Server on 127.0.0.1, port 0, on its own thread, for tests that need an endpoint
 // that breaks the contract on purpose. Include httplib.h first (the test binary gets the library's
-// CPPHTTPLIB_* definitions from PkgConfig::HTTPLIB).
+// CPPHTTPLIB_* definitions from PkgConfig::ALGUNA_CONTRACT_HTTPLIB).
 #pragma once
 
 #include <httplib.h>
