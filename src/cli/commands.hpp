@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/endpoint_options.hpp"
+
 namespace CLI {
 class App;
 }
@@ -55,14 +57,10 @@ int run_serve(const ServeArgs& args);
 // alguna-contract replay CORPUS... [--base-url URL] [--api-key-env NAME] [--var NAME=VALUE]...
 // [-j N] [--timeout SECONDS] [--retries N] [--report FILE] [--junit FILE] [--shard I/N] [--tag TAG]...
 // [--exclude-tag TAG]... [--check NAME[,NAME...]] [--one-account] [--ca-file FILE] [--allow-insecure-http]
-struct ReplayArgs {
+struct ReplayArgs : EndpointArgs {
   std::vector<std::string> corpus;
-  std::string base_url;  // empty: the embedded mock
-  std::string api_key_env = "ALGUNA_API_KEY";
   std::vector<std::string> variables;  // NAME=VALUE
   std::size_t jobs = 0;                // 0: the number of cores
-  double timeout_seconds = 30.0;
-  std::size_t retries = 2;
   std::string report_file;
   std::string junit_file;
   std::string shard;  // "I/N"
@@ -70,8 +68,6 @@ struct ReplayArgs {
   std::vector<std::string> exclude_tags;
   std::vector<std::string> checks;  // empty: every check
   bool one_account = false;
-  std::string ca_file;
-  bool allow_insecure_http = false;
 };
 
 CLI::App* setup_replay(CLI::App& app, ReplayArgs& args);
@@ -80,18 +76,12 @@ int run_replay(const ReplayArgs& args);
 // alguna-contract fuzz [--base-url URL] [--seed N] [--count N] [-j N] [--save-failures FILE.jsonl]
 // [--customer ID] [--api-key-env NAME] [--timeout SECONDS] [--retries N] [--ca-file FILE]
 // [--allow-insecure-http]
-struct FuzzArgs {
-  std::string base_url;  // empty: the embedded mock
+struct FuzzArgs : EndpointArgs {
   std::optional<std::uint64_t> seed;  // empty: a random one, printed
   std::size_t count = 1000;
   std::size_t jobs = 0;  // 0: the number of cores
   std::string save_failures;
   std::string customer = "cust_abc123";
-  std::string api_key_env = "ALGUNA_API_KEY";
-  double timeout_seconds = 30.0;
-  std::size_t retries = 2;
-  std::string ca_file;
-  bool allow_insecure_http = false;
 };
 
 CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args);

@@ -112,9 +112,6 @@ CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args) {
   CLI::App* command = app.add_subcommand(
       "fuzz", "Send schema-generated valid and invalid requests to an endpoint (default: the embedded mock) "
               "and report every broken promise");
-  command->add_option("--base-url", args.base_url,
-                      "http(s)://host[:port] of the endpoint; without it an embedded mock is started on 127.0.0.1")
-      ->type_name("URL");
   command->add_option("--seed", args.seed, "Seed: the same seed generates the same cases (default: random, printed)")
       ->type_name("N")
       ->check(decimal_in(0, std::numeric_limits<std::int64_t>::max()));
@@ -131,21 +128,9 @@ CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args) {
   command->add_option("--customer", args.customer, "The customer id every request targets (it must exist)")
       ->type_name("ID")
       ->capture_default_str();
-  command->add_option("--api-key-env", args.api_key_env,
-                      "Environment variable that holds the API key (with --base-url)")
-      ->type_name("NAME")
-      ->capture_default_str();
-  command->add_option("--timeout", args.timeout_seconds, "Per request: connect, send and read, each")
-      ->type_name("SECONDS")
-      ->check(number_in(0.001, 3600.0, "of seconds from 0.001 to 3600"))
-      ->capture_default_str();
-  command->add_option("--retries", args.retries, "Extra attempts on connection failures, 429, 503, Transient-Error")
-      ->type_name("N")
-      ->check(decimal_in(0, 100))
-      ->capture_default_str();
-  command->add_option("--ca-file", args.ca_file, "Trust this CA (PEM) for https")->type_name("FILE");
-  command->add_flag("--allow-insecure-http", args.allow_insecure_http,
-                    "Allow sending the API key over plain http to a host other than loopback");
+  add_endpoint_options(*command, args,
+                       "http(s)://host[:port] of the endpoint; without it an embedded mock is started on 127.0.0.1",
+                       "Environment variable that holds the API key (with --base-url)");
   command->footer(
       "Oracles: a request our validator calls valid gets a 2xx whose body is a valid Customer holding\n"
       "every field sent; one it calls invalid gets a 4xx with a valid error body; idempotency as\n"
@@ -158,6 +143,11 @@ CLI::App* setup_fuzz(CLI::App& app, FuzzArgs& args) {
 }
 
 int run_fuzz(const FuzzArgs& args) {
+  Result<ReplayOptions> options = replay_options(args);
+  if (!options) {
+    std::cerr << kCommand << options.error().message << '\n';
+    return exit_usage;
+  }
   std::uint64_t seed = 0;
   if (args.seed) {
     seed = *args.seed;
@@ -186,14 +176,7 @@ int run_fuzz(const FuzzArgs& args) {
     }
   }
 
-  ReplayOptions options;
-  options.base_url = args.base_url;
-  options.api_key_env = args.api_key_env;
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout_seconds * 1000.0 + 0.5));
-  options.retries = static_cast<int>(args.retries);
-  options.ca_file = args.ca_file;
-  options.allow_insecure_http = args.allow_insecure_http;
-  auto replayer = Replayer::create(options);
+  auto replayer = Replayer::create(*options);
   if (!replayer) {
     std::cerr << kCommand << replayer.error().message << '\n';
     return exit_usage;

@@ -43,16 +43,6 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr const char* kCommand = "alguna-contract replay: ";
 constexpr std::size_t kMaxListedCorpusErrors = 50;
 
-bool is_variable_name(const std::string& name) {
-  if (name.empty() || name.size() > 100) return false;
-  for (std::size_t i = 0; i < name.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(name[i]);
-    const bool ok = c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (i > 0 && c >= '0' && c <= '9');
-    if (!ok) return false;
-  }
-  return true;
-}
-
 struct Shard {
   std::uint64_t index = 0;  // 0-based
   std::uint64_t count = 1;
@@ -183,14 +173,6 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
   command->add_option("corpus", args.corpus, "Scenario files (.json, .jsonl) and directories (searched recursively)")
       ->type_name("CORPUS")
       ->required();
-  command->add_option("--base-url", args.base_url,
-                      "http(s)://host[:port] of the endpoint; without it an embedded mock is started on "
-                      "127.0.0.1 and every scenario starts from its initial state")
-      ->type_name("URL");
-  command->add_option("--api-key-env", args.api_key_env,
-                      "Environment variable that holds the API key for ${ALGUNA_API_KEY}")
-      ->type_name("NAME")
-      ->capture_default_str();
   // Values are never printed (no capture_default_str): a variable may hold a secret.
   command->add_option("--var", args.variables, "Define ${NAME} for the corpus (repeat for several)")
       ->type_name("NAME=VALUE")
@@ -198,16 +180,6 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
   command->add_option("-j,--jobs", args.jobs, "Scenarios run in parallel (default: the number of cores)")
       ->type_name("N")
       ->check(decimal_in(1, 256));
-  command->add_option("--timeout", args.timeout_seconds, "Per request: connect, send and read, each")
-      ->type_name("SECONDS")
-      ->check(number_in(0.001, 3600.0, "of seconds from 0.001 to 3600"))
-      ->capture_default_str();
-  command->add_option("--retries", args.retries,
-                      "Extra attempts on a connection failure, 429, 503 or Transient-Error: true (backoff "
-                      "with jitter; Retry-After honoured)")
-      ->type_name("N")
-      ->check(decimal_in(0, 100))
-      ->capture_default_str();
   command->add_option("--report", args.report_file, "Write a JSON report here")->type_name("FILE");
   command->add_option("--junit", args.junit_file, "Write a JUnit XML report here (one testcase per scenario)")
       ->type_name("FILE");
@@ -229,13 +201,13 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
       ->delimiter(',')
       ->allow_extra_args(false)
       ->check(CLI::IsMember(replay_check_names()));
-  command->add_option("--ca-file", args.ca_file, "Trust this CA (PEM) for https, e.g. a mock's self-signed certificate")
-      ->type_name("FILE");
   command->add_flag("--one-account", args.one_account,
                     "Against the embedded mock, all scenarios share one account, each seeing the writes of "
                     "those before it (a recorded session); implies -j 1 unless -j is given");
-  command->add_flag("--allow-insecure-http", args.allow_insecure_http,
-                    "Allow sending an API key over plain http to a host other than loopback");
+  add_endpoint_options(*command, args,
+                       "http(s)://host[:port] of the endpoint; without it an embedded mock is started on "
+                       "127.0.0.1 and every scenario starts from its initial state",
+                       "Environment variable that holds the API key for ${ALGUNA_API_KEY}");
   command->footer(
       "Output: one block per scenario that failed or errored on stdout, then a summary line; a progress\n"
       "bar on stderr when it is a terminal; colour only on a terminal and when NO_COLOR is unset.\n"
@@ -248,17 +220,12 @@ CLI::App* setup_replay(CLI::App& app, ReplayArgs& args) {
 }
 
 int run_replay(const ReplayArgs& args) {
-  if (!is_variable_name(args.api_key_env)) {
-    std::cerr << kCommand << "--api-key-env must name an environment variable (letters, digits, _)\n";
+  Result<ReplayOptions> endpoint = replay_options(args);
+  if (!endpoint) {
+    std::cerr << kCommand << endpoint.error().message << '\n';
     return exit_usage;
   }
-  ReplayOptions options;
-  options.base_url = args.base_url;
-  options.api_key_env = args.api_key_env;
-  options.timeout = std::chrono::milliseconds(static_cast<long long>(args.timeout_seconds * 1000.0 + 0.5));
-  options.retries = static_cast<int>(args.retries);
-  options.ca_file = args.ca_file;
-  options.allow_insecure_http = args.allow_insecure_http;
+  ReplayOptions options = std::move(endpoint).value();
   CorpusOptions corpus_options;
   for (const std::string& definition : args.variables) {
     const std::size_t equals = definition.find('=');

@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -191,4 +192,11 @@ TEST_CASE("fuzz: usage errors exit 2", "[cli][fuzz]") {
     CHECK(result.exit_code == 2);
     CHECK_FALSE(result.err.empty());
   }
+  // As replay says it, and before anything is written.
+  const auto bad_name = run_cli({"fuzz", "--base-url", "http://127.0.0.1:9", "--api-key-env", "NOT-A-NAME",
+                                 "--save-failures", dir / "f.jsonl"});
+  CHECK(bad_name.exit_code == 2);
+  CHECK(bad_name.err ==
+        "alguna-contract fuzz: --api-key-env must name an environment variable (letters, digits, _)\n");
+  CHECK_FALSE(std::filesystem::exists(dir / "f.jsonl"));
 }
