@@ -11,7 +11,8 @@
 # seeded from corpus/fuzz/<harness>/ (and its regressions/), and writes what it finds (crash-*,
 # leak-*, timeout-*, oom-*) into $build_dir/artifacts/<harness>/. A summary table follows:
 # executions, executions per second, coverage (cov: edges, ft: features) and findings.
-# Exit 0 when no harness found anything, 1 when one did (or a build failed).
+# Exit 0 when no harness found anything, 1 when one did (or a build failed), 130 when a harness
+# was interrupted (SIGINT) before its time and nothing was found.
 # Build directory: ${ALGUNA_CONTRACT_BUILD_DIR:-build-fuzz}; parallel jobs: ${ALGUNA_CONTRACT_JOBS:-nproc}.
 export ALGUNA_CONTRACT_BUILD_DIR="${ALGUNA_CONTRACT_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/build-fuzz}"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
@@ -45,6 +46,7 @@ artifacts="$build_dir/artifacts"
 echo "fuzz: ${seconds} s per harness; findings go to $artifacts/<harness>/" >&2
 rows=()
 found=0
+interrupted=0
 for harness in "${harnesses[@]}"; do
   corpus="$build_dir/corpus/$harness"
   mkdir -p "$corpus" "$artifacts/$harness"
@@ -64,6 +66,12 @@ for harness in "${harnesses[@]}"; do
       "${extra[@]}" "$corpus" "${seeds[@]}" ) >"$log" 2>&1 || status=$?
   after="$(find "$artifacts/$harness" -type f | wc -l)"
   new=$((after - before))
+  # libFuzzer answers SIGINT with its -interrupted_exitcode (72) and this line: a stop, not a finding.
+  if [ "$status" -eq 72 ] && [ "$new" -eq 0 ] && grep -q 'libFuzzer: run interrupted' "$log"; then
+    interrupted=1
+    status=0
+    echo "fuzz: $harness interrupted before its time; nothing found" >&2
+  fi
   [ "$status" -ne 0 ] && [ "$new" -eq 0 ] && new=1  # died without an artifact: still a finding
   [ "$new" -gt 0 ] && found=1
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n1)"
@@ -87,3 +95,4 @@ if [ "$found" -ne 0 ]; then
   exit 1
 fi
 echo "fuzz: no findings" >&2
+[ "$interrupted" -eq 0 ] || exit 130
